@@ -1,0 +1,51 @@
+# `make demo` and `make test` do all set-up on a fresh Debian machine (as root: apt packages),
+# then run. Every step is skipped when its work is already done.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := fluidsynth libfluidsynth3 timgm6mb-soundfont ffmpeg
+HUB ?= $(CURDIR)/.hub
+export SYNTHSUITE_HUB := $(HUB)
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export HF_EVALUATE_OFFLINE := 1
+
+.PHONY: demo test lint system venv clean
+
+system:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "error: missing Debian packages:$$missing; fix: sudo apt-get install$$missing" >&2; exit 1; fi; \
+	fi
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch is pinned on the same line as the project so pip never reaches for a CUDA build.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q "torch==2.13.0" -e ".[all,test]"
+	touch $@
+
+venv: system $(VENV)/.installed
+
+demo: venv
+	rm -rf "$(HUB)/local/syntheory-tiny"
+	$(BIN)/synthsuite generate syntheory --profile tiny --workers 2
+	$(BIN)/synthsuite publish "$(HUB)/local/syntheory-tiny" --repo-id synthsuite-demo/syntheory-tiny --local
+	$(BIN)/synthsuite info "$(HUB)/synthsuite-demo/syntheory-tiny" --load
+
+test: venv
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) $(HUB) .pytest_cache .ruff_cache

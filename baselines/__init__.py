@@ -1,0 +1,1 @@
+"""Reference baselines: models that turn a dataset into predictions. One subpackage per suite."""

@@ -1,0 +1,394 @@
+"""plan -> shards -> render -> atomic write, resumable and independent of workers.
+
+A run renders only the shards that are not already on disk with a matching record. A shard's
+record (in `.synthsuite/shards/`) is written after the shard itself and holds its sha256 and the
+digest of what it should contain, so a run killed at any moment, or a shard corrupted later,
+is redone on the next run of the same command and nothing is written twice.
+"""
+
+import hashlib
+import io
+import json
+import math
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from datasets_src.atomic import atomic_write_bytes, atomic_write_text
+from datasets_src.errors import UserError
+from datasets_src.executors import Executor
+from datasets_src.generator import (
+    PROFILES,
+    SPLITS,
+    Generator,
+    SampleSpec,
+    Stopwatch,
+    check_choice,
+    get_generator,
+)
+from datasets_src.seeding import hash_order, sample_rng
+
+MANIFEST_NAME = "synthsuite-manifest.json"
+STATE_DIR = ".synthsuite"
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    config: str
+    split: str
+    index: int
+    count: int
+    specs: tuple[SampleSpec, ...]
+    digest: str
+
+    @property
+    def path(self) -> str:
+        return f"data/{self.config}/{self.split}-{self.index:05d}-of-{self.count:05d}.parquet"
+
+    @property
+    def record_path(self) -> str:
+        return f"{STATE_DIR}/shards/{self.path[len('data/') :]}.json"
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    """One unit of work sent to a worker: a slice of one shard's specs."""
+
+    dataset: str
+    options: dict[str, Any]
+    config: str
+    seed: int
+    shard: int
+    specs: tuple[SampleSpec, ...]
+
+
+@dataclass
+class RunReport:
+    rows_rendered: int = 0
+    shards_written: int = 0
+    shards_reused: int = 0
+    wall_seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+@cache
+def _worker_generator(dataset: str, options_json: str) -> Generator:
+    return get_generator(dataset, json.loads(options_json))
+
+
+def render_task(task: RenderTask) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """Runs in a worker: render every spec of the task. Pure: same task, same rows."""
+    generator = _worker_generator(task.dataset, json.dumps(task.options, sort_keys=True))
+    clock = Stopwatch()
+    rows = []
+    for spec in task.specs:
+        rng = sample_rng(task.dataset, task.config, spec.key, task.seed)
+        rows.append(generator.render(task.config, spec, rng, clock))
+    return rows, clock.seconds
+
+
+def select_limit(specs: list[SampleSpec], limit: int | None, salt: str) -> list[SampleSpec]:
+    """The first `limit` specs in hash order: a spread-out, deterministic subset."""
+    if limit is None or limit >= len(specs):
+        return specs
+    chosen = set(sorted(range(len(specs)), key=lambda i: hash_order(specs[i].key, salt))[:limit])
+    return [spec for i, spec in enumerate(specs) if i in chosen]
+
+
+def plan_shards(
+    generator: Generator, config: str, profile: str, seed: int, limit: int | None
+) -> list[ShardPlan]:
+    """Group a config's specs by split, shuffle each split by hash, cut into fixed-size shards."""
+    specs = select_limit(generator.plan(config, profile, seed), limit, f"{config}/limit/{seed}")
+    identity = {
+        "dataset": generator.name,
+        "version": generator.version,
+        "options": generator.options.model_dump(mode="json"),
+        "config": config,
+        "seed": seed,
+    }
+    shards = []
+    for split in SPLITS:
+        in_split = sorted(
+            (s for s in specs if s.split == split),
+            key=lambda s: hash_order(s.key, config, split, seed),
+        )
+        count = math.ceil(len(in_split) / generator.rows_per_shard)
+        for index in range(count):
+            chunk = tuple(in_split[index * generator.rows_per_shard : (index + 1) * generator.rows_per_shard])
+            body = json.dumps(
+                {**identity, "split": split, "specs": [asdict(s) for s in chunk]}, sort_keys=True
+            )
+            digest = hashlib.sha256(body.encode()).hexdigest()
+            shards.append(ShardPlan(config, split, index, count, chunk, digest))
+    return shards
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _finished_record(out: Path, shard: ShardPlan) -> dict[str, Any] | None:
+    """The shard's record if the shard on disk is complete and intact, else None."""
+    record_file, shard_file = out / shard.record_path, out / shard.path
+    if not (record_file.is_file() and shard_file.is_file()):
+        return None
+    try:
+        record = json.loads(record_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if record.get("digest") != shard.digest or record.get("sha256") != sha256_file(shard_file):
+        return None
+    return record
+
+
+def _encode_shard(generator: Generator, shard: ShardPlan, rows: list[dict[str, Any]]) -> tuple[bytes, int]:
+    features = generator.features(shard.config)
+    table = pa.Table.from_pylist(rows, schema=features.arrow_schema)
+    sink = io.BytesIO()
+    pq.write_table(table, sink, row_group_size=generator.parquet_row_group_rows, compression="zstd")
+    return sink.getvalue(), table.nbytes
+
+
+def _prepare_output(out: Path, generator: Generator, identity: dict[str, Any]) -> dict[str, Any]:
+    """Check the folder can take this dataset; return the configs it already holds."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"output path {out} is a file", "pass a folder to --out")
+    manifest_file = out / MANIFEST_NAME
+    if manifest_file.is_file():
+        manifest = read_manifest(out)
+        held = {k: manifest.get(k) for k in identity}
+        if held != identity:
+            raise UserError(
+                f"output folder {out} already holds a different dataset build "
+                f"({held['dataset']} {held['generator_version']}, profile {held['profile']}, "
+                f"seed {held['seed']})",
+                "choose another --out or delete that folder",
+            )
+        return manifest["configs"]
+    if out.is_dir() and any(out.iterdir()) and not (out / STATE_DIR).is_dir():
+        raise UserError(
+            f"output folder {out} is not empty and holds no synthsuite dataset",
+            "choose an empty or new folder for --out",
+        )
+    try:
+        (out / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        probe = out / STATE_DIR / ".write-check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(
+            f"cannot write to output folder {out} ({exc.strerror})",
+            "choose a folder you can write to with --out",
+        ) from None
+    return {}
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST_NAME
+    try:
+        manifest = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise UserError(
+            f"{folder} has no {MANIFEST_NAME}: it is not a finished synthsuite dataset",
+            "run `synthsuite generate` to completion into that folder",
+        ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(
+            f"{path} is not valid JSON ({exc})", "regenerate the dataset with `synthsuite generate`"
+        ) from None
+    if manifest.get("manifest_version") != MANIFEST_VERSION:
+        raise UserError(
+            f"{path} has manifest_version {manifest.get('manifest_version')!r}, "
+            f"this synthsuite reads {MANIFEST_VERSION}",
+            "regenerate the dataset with this version of synthsuite",
+        )
+    return manifest
+
+
+def generate(
+    generator: Generator,
+    out: Path,
+    *,
+    configs: Sequence[str],
+    profile: str,
+    seed: int,
+    limit: int | None,
+    executor: Executor,
+    command: str,
+    progress: bool = True,
+) -> RunReport:
+    """Render the missing shards of `configs` into `out`, then write manifest and card."""
+    from datasets_src import hub  # the card writer; imported here to keep the layers one-way
+    from synthsuite import __version__
+
+    for config in configs:
+        check_choice(f"config of {generator.name}", config, generator.configs)
+    check_choice("profile", profile, PROFILES)
+    if limit is not None and limit < 1:
+        raise UserError(
+            f"--limit must be a positive number of rows, got {limit}",
+            "pass --limit 1 or more, or leave it out",
+        )
+    identity = {
+        "dataset": generator.name,
+        "generator_version": generator.version,
+        "profile": profile,
+        "seed": seed,
+        "options": generator.options.model_dump(mode="json"),
+    }
+    generator.check_environment()
+    held_configs = _prepare_output(out, generator, identity)
+
+    started = time.perf_counter()
+    report = RunReport()
+    plans = {c: plan_shards(generator, c, profile, seed, limit) for c in configs}
+    records: dict[str, dict[str, Any]] = {}
+    todo: list[ShardPlan] = []
+    for shard in (s for shards in plans.values() for s in shards):
+        record = _finished_record(out, shard)
+        if record is None:
+            todo.append(shard)
+        else:
+            records[shard.path] = record
+            report.shards_reused += 1
+
+    tasks = [
+        RenderTask(
+            generator.name,
+            identity["options"],
+            shard.config,
+            seed,
+            number,
+            shard.specs[start : start + generator.rows_per_task],
+        )
+        for number, shard in enumerate(todo)
+        for start in range(0, len(shard.specs), generator.rows_per_task)
+    ]
+    tasks_left = {number: 0 for number in range(len(todo))}
+    for task in tasks:
+        tasks_left[task.shard] += 1
+    parts: dict[int, dict[int, list[dict[str, Any]]]] = {n: {} for n in range(len(todo))}
+    total = sum(len(s.specs) for s in todo)
+    bar = tqdm(
+        total=total,
+        unit="row",
+        desc=f"{generator.name} {profile}",
+        disable=not progress,
+        dynamic_ncols=True,
+        smoothing=0.05,
+    )
+    with bar:
+        for index, (rows, seconds) in executor.map_unordered(render_task, tasks):
+            task = tasks[index]
+            parts[task.shard][index] = rows
+            for stage, value in seconds.items():
+                report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + value
+            bar.update(len(rows))
+            tasks_left[task.shard] -= 1
+            if tasks_left[task.shard] == 0:
+                shard = todo[task.shard]
+                ordered = [row for _, chunk in sorted(parts.pop(task.shard).items()) for row in chunk]
+                write_started = time.perf_counter()
+                records[shard.path] = _write_shard(generator, out, shard, ordered)
+                report.stage_seconds["write"] = (
+                    report.stage_seconds.get("write", 0.0) + time.perf_counter() - write_started
+                )
+                report.rows_rendered += len(ordered)
+                report.shards_written += 1
+
+    config_entries = dict(held_configs)
+    for config, shards in plans.items():
+        config_entries[config] = _config_entry(generator, config, shards, records, limit)
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        **identity,
+        "synthsuite_version": __version__,
+        "command": command,
+        "configs": {c: config_entries[c] for c in sorted(config_entries)},
+    }
+    _remove_stale_files(out, manifest)
+    atomic_write_text(out / MANIFEST_NAME, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    hub.write_card(out, manifest, generator)
+    report.wall_seconds = time.perf_counter() - started
+    report.manifest = manifest
+    return report
+
+
+def _write_shard(
+    generator: Generator, out: Path, shard: ShardPlan, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    data, num_bytes = _encode_shard(generator, shard, rows)
+    atomic_write_bytes(out / shard.path, data)
+    record = {
+        "path": shard.path,
+        "split": shard.split,
+        "rows": len(rows),
+        "bytes": len(data),
+        "num_bytes": num_bytes,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "digest": shard.digest,
+    }
+    atomic_write_text(out / shard.record_path, json.dumps(record, sort_keys=True))
+    return record
+
+
+def _config_entry(
+    generator: Generator,
+    config: str,
+    shards: list[ShardPlan],
+    records: dict[str, dict[str, Any]],
+    limit: int | None,
+) -> dict[str, Any]:
+    shard_records = [records[s.path] for s in shards]
+    splits = {}
+    for split in SPLITS:
+        mine = [r for r in shard_records if r["split"] == split]
+        if mine:
+            splits[split] = {
+                "num_examples": sum(r["rows"] for r in mine),
+                "num_bytes": sum(r["num_bytes"] for r in mine),
+                "download_bytes": sum(r["bytes"] for r in mine),
+            }
+    plan_digest = hashlib.sha256("".join(s.digest for s in shards).encode()).hexdigest()
+    return {
+        "limit": limit,
+        "plan_sha256": plan_digest,
+        "features": generator.features(config).to_dict(),
+        "splits": splits,
+        "shards": [
+            {k: r[k] for k in ("path", "split", "rows", "bytes", "num_bytes", "sha256")}
+            for r in shard_records
+        ],
+    }
+
+
+def _remove_stale_files(out: Path, manifest: dict[str, Any]) -> None:
+    """Delete shards and records that the manifest does not list (old plans, crashed runs)."""
+    keep = {s["path"] for entry in manifest["configs"].values() for s in entry["shards"]}
+    for path in out.rglob(".*.tmp-*"):  # left by a run killed inside an atomic write
+        path.unlink()
+    for path in (out / "data").rglob("*.parquet") if (out / "data").is_dir() else []:
+        if path.relative_to(out).as_posix() not in keep:
+            path.unlink()
+    for path in (out / STATE_DIR / "shards").rglob("*.json"):
+        shard_path = "data/" + path.relative_to(out / STATE_DIR / "shards").as_posix()[: -len(".json")]
+        if shard_path not in keep:
+            path.unlink()
+    for folder in sorted((out / "data").glob("*"), reverse=True) if (out / "data").is_dir() else []:
+        if folder.is_dir() and not any(folder.iterdir()):
+            shutil.rmtree(folder)

@@ -1,0 +1,173 @@
+"""SynTheory: seven music-theory concepts as MIDI and audio (Wei, Freeman et al., ISMIR 2024)."""
+
+import io
+from functools import cached_property
+from typing import Any, ClassVar, Literal
+
+import datasets
+from pydantic import Field
+
+from datasets_src.generator import Generator, GeneratorOptions, SampleSpec, Stopwatch
+from datasets_src.syntheory import concepts, theory
+from datasets_src.syntheory.card import CARD
+from datasets_src.syntheory.synth import check_fluidsynth, soundfont_path
+
+
+class SynTheoryOptions(GeneratorOptions):
+    sample_rate: int = Field(44100, ge=8000, le=96000)
+    channels: Literal[1, 2] = 1
+    soundfont: str | None = None  # default: $SYNTHSUITE_SOUNDFONT or Debian's TimGM6mb.sf2
+
+
+_INSTRUMENT = {
+    "midi_program_num": datasets.Value("int32"),
+    "midi_program_name": datasets.Value("string"),
+    "midi_category": datasets.Value("string"),
+}
+_CLICK = {
+    "click_config_name": datasets.Value("string"),
+    "midi_program_num": datasets.Value("int32"),
+    "click_is_drum_channel": datasets.Value("bool"),
+    "offset_index": datasets.Value("int32"),
+    "offset_time": datasets.Value("float32"),
+}
+_ROOT = {"root_note_name": datasets.Value("string"), "root_note_pitch_class": datasets.Value("int32")}
+
+
+def _labels(concept: str) -> dict[str, Any]:
+    classes = datasets.ClassLabel
+    pitch_classes = classes(names=list(theory.NOTE_NAMES))
+    return {
+        "tempos": {"bpm": datasets.Value("int32"), **_CLICK},
+        "time_signatures": {
+            "time_signature": classes(names=[theory.time_signature_name(s) for s in theory.TIME_SIGNATURES]),
+            "time_signature_beats": datasets.Value("int32"),
+            "time_signature_subdivision": datasets.Value("int32"),
+            "is_compound": datasets.Value("bool"),
+            "reverb_level": datasets.Value("int32"),
+            "bpm": datasets.Value("int32"),
+            **_CLICK,
+        },
+        "notes": {
+            "root_note_name": datasets.Value("string"),
+            "root_note_pitch_class": pitch_classes,
+            "octave": datasets.Value("int32"),
+            "register": classes(names=["low", "middle", "high"]),
+            "root_note_is_accidental": datasets.Value("bool"),
+            "midi_note_val": datasets.Value("int32"),
+            **_INSTRUMENT,
+        },
+        "intervals": {
+            **_ROOT,
+            "interval": classes(names=list(theory.INTERVAL_NAMES)),
+            "interval_semitones": datasets.Value("int32"),
+            "play_style": classes(names=list(theory.PLAY_STYLES)),
+            "midi_note_val": datasets.Value("int32"),
+            **_INSTRUMENT,
+        },
+        "scales": {
+            **_ROOT,
+            "mode": classes(names=list(theory.MODES)),
+            "play_style": classes(names=list(theory.PLAY_STYLES[:2])),
+            **_INSTRUMENT,
+        },
+        "chords": {
+            **_ROOT,
+            "root_note_is_accidental": datasets.Value("bool"),
+            "chord_type": classes(names=list(theory.CHORD_TYPES)),
+            "inversion": classes(names=list(theory.INVERSIONS)),
+            "inversion_figure": datasets.Value("string"),
+            **_INSTRUMENT,
+        },
+        "chord_progressions": {
+            "key_note_name": datasets.Value("string"),
+            "key_note_pitch_class": datasets.Value("int32"),
+            "chord_progression": classes(
+                names=[theory.progression_name(m, d) for m, d in theory.PROGRESSIONS]
+            ),
+            "mode": datasets.Value("string"),
+            "scale_degrees": datasets.Value("string"),
+            **_INSTRUMENT,
+        },
+    }[concept]
+
+
+class SynTheoryGenerator(Generator):
+    name = "syntheory"
+    version = "1.0.0"
+    configs = tuple(concepts.CONCEPTS)
+    options_model = SynTheoryOptions
+    rows_per_shard: ClassVar[int] = 2000  # ~150-300 MB of FLAC per shard
+    rows_per_task: ClassVar[int] = 16
+
+    def check_environment(self) -> None:
+        check_fluidsynth(soundfont_path(self.options.soundfont))
+
+    def plan(self, config: str, profile: str, seed: int) -> list[SampleSpec]:
+        return concepts.plan(concepts.CONCEPTS[config], profile, seed)
+
+    def features(self, config: str) -> datasets.Features:
+        return datasets.Features(
+            {
+                "sample_id": datasets.Value("string"),
+                "audio": datasets.Audio(
+                    sampling_rate=self.options.sample_rate, num_channels=self.options.channels
+                ),
+                "midi": datasets.Value("binary"),
+                **_labels(config),
+                "is_silent": datasets.Value("bool"),
+            }
+        )
+
+    @cached_property
+    def _renderer(self):
+        from datasets_src.syntheory.synth import Renderer
+
+        return Renderer(soundfont_path(self.options.soundfont), self.options.sample_rate)
+
+    def render(self, config: str, spec: SampleSpec, rng, clock: Stopwatch) -> dict[str, Any]:
+        from datasets_src.syntheory.synth import finish, flac_bytes
+
+        with clock.stage("midi"):
+            score, extra = concepts.CONCEPTS[config].score(dict(spec.params), rng)
+            midi = _midi_bytes(score)
+        with clock.stage("synthesis"):
+            audio = self._renderer.render(score, theory.CLIP_SECONDS)
+        with clock.stage("encode"):
+            samples, silent = finish(audio, self.options.channels)
+            flac = flac_bytes(samples, self.options.sample_rate)
+        return {
+            "sample_id": spec.key,
+            "audio": {"bytes": flac, "path": f"{spec.key}.flac"},
+            "midi": midi,
+            **spec.params,
+            **extra,
+            "is_silent": silent,
+        }
+
+    def card_metadata(self) -> dict[str, Any]:
+        return {
+            "pretty_name": "SynTheory (synthsuite)",
+            "license": "mit",
+            "task_categories": ["audio-classification", "feature-extraction"],
+            "tags": ["music", "music-theory", "synthetic", "probing", "midi", "synthsuite"],
+        }
+
+    def card_sections(self) -> str:
+        return CARD
+
+
+def _midi_bytes(score: concepts.Score) -> bytes:
+    """The score as a standard MIDI file (pretty_midi) at 120 BPM with its time signature."""
+    import pretty_midi
+
+    pm = pretty_midi.PrettyMIDI(initial_tempo=float(theory.BPM))
+    pm.time_signature_changes.append(pretty_midi.TimeSignature(*score.time_signature, 0.0))
+    instrument = pretty_midi.Instrument(program=score.program, is_drum=score.is_drum)
+    if score.reverb_cc91 is not None:
+        instrument.control_changes.append(pretty_midi.ControlChange(91, score.reverb_cc91, 0.0))
+    instrument.notes = [pretty_midi.Note(velocity=v, pitch=p, start=s, end=e) for s, e, p, v in score.notes]
+    pm.instruments.append(instrument)
+    buffer = io.BytesIO()
+    pm.write(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Task registry, evaluators and the results schema. Never imports baselines."""

@@ -1,0 +1,1 @@
+"""Submission validation, aggregation, the static site and the Gradio app."""

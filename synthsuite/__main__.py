@@ -1,0 +1,3 @@
+from synthsuite.cli import main
+
+raise SystemExit(main())
