@@ -12,6 +12,7 @@ import json
 import math
 import shutil
 import time
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -23,6 +24,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from datasets_src.atomic import atomic_write_bytes, atomic_write_text
+from datasets_src.card import write_card
 from datasets_src.errors import UserError
 from datasets_src.executors import Executor
 from datasets_src.generator import (
@@ -77,7 +79,7 @@ class RunReport:
     shards_written: int = 0
     shards_reused: int = 0
     wall_seconds: float = 0.0
-    stage_seconds: dict[str, float] = field(default_factory=dict)
+    stage_seconds: Counter[str] = field(default_factory=Counter)
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
@@ -164,7 +166,7 @@ def _encode_shard(generator: Generator, shard: ShardPlan, rows: list[dict[str, A
     return sink.getvalue(), table.nbytes
 
 
-def _prepare_output(out: Path, generator: Generator, identity: dict[str, Any]) -> dict[str, Any]:
+def _prepare_output(out: Path, identity: dict[str, Any]) -> dict[str, Any]:
     """Check the folder can take this dataset; return the configs it already holds."""
     if out.exists() and not out.is_dir():
         raise UserError(f"output path {out} is a file", "pass a folder to --out")
@@ -233,8 +235,7 @@ def generate(
     progress: bool = True,
 ) -> RunReport:
     """Render the missing shards of `configs` into `out`, then write manifest and card."""
-    from datasets_src import hub  # the card writer; imported here to keep the layers one-way
-    from synthsuite import __version__
+    from synthsuite import __version__  # the front door's version; imported late (no cycle)
 
     for config in configs:
         check_choice(f"config of {generator.name}", config, generator.configs)
@@ -252,7 +253,7 @@ def generate(
         "options": generator.options.model_dump(mode="json"),
     }
     generator.check_environment()
-    held_configs = _prepare_output(out, generator, identity)
+    held_configs = _prepare_output(out, identity)
 
     started = time.perf_counter()
     report = RunReport()
@@ -267,49 +268,7 @@ def generate(
             records[shard.path] = record
             report.shards_reused += 1
 
-    tasks = [
-        RenderTask(
-            generator.name,
-            identity["options"],
-            shard.config,
-            seed,
-            number,
-            shard.specs[start : start + generator.rows_per_task],
-        )
-        for number, shard in enumerate(todo)
-        for start in range(0, len(shard.specs), generator.rows_per_task)
-    ]
-    tasks_left = {number: 0 for number in range(len(todo))}
-    for task in tasks:
-        tasks_left[task.shard] += 1
-    parts: dict[int, dict[int, list[dict[str, Any]]]] = {n: {} for n in range(len(todo))}
-    total = sum(len(s.specs) for s in todo)
-    bar = tqdm(
-        total=total,
-        unit="row",
-        desc=f"{generator.name} {profile}",
-        disable=not progress,
-        dynamic_ncols=True,
-        smoothing=0.05,
-    )
-    with bar:
-        for index, (rows, seconds) in executor.map_unordered(render_task, tasks):
-            task = tasks[index]
-            parts[task.shard][index] = rows
-            for stage, value in seconds.items():
-                report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + value
-            bar.update(len(rows))
-            tasks_left[task.shard] -= 1
-            if tasks_left[task.shard] == 0:
-                shard = todo[task.shard]
-                ordered = [row for _, chunk in sorted(parts.pop(task.shard).items()) for row in chunk]
-                write_started = time.perf_counter()
-                records[shard.path] = _write_shard(generator, out, shard, ordered)
-                report.stage_seconds["write"] = (
-                    report.stage_seconds.get("write", 0.0) + time.perf_counter() - write_started
-                )
-                report.rows_rendered += len(ordered)
-                report.shards_written += 1
+    _render_missing(generator, out, todo, seed, executor, progress, records, report)
 
     config_entries = dict(held_configs)
     for config, shards in plans.items():
@@ -323,10 +282,61 @@ def generate(
     }
     _remove_stale_files(out, manifest)
     atomic_write_text(out / MANIFEST_NAME, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    hub.write_card(out, manifest, generator)
+    write_card(out, manifest, generator)
     report.wall_seconds = time.perf_counter() - started
     report.manifest = manifest
     return report
+
+
+def _render_missing(
+    generator: Generator,
+    out: Path,
+    todo: list[ShardPlan],
+    seed: int,
+    executor: Executor,
+    progress: bool,
+    records: dict[str, dict[str, Any]],
+    report: RunReport,
+) -> None:
+    """Render `todo` in tasks of `rows_per_task` rows; write each shard once all its rows are in."""
+    tasks = [
+        RenderTask(
+            generator.name,
+            generator.options.model_dump(mode="json"),
+            shard.config,
+            seed,
+            number,
+            shard.specs[start : start + generator.rows_per_task],
+        )
+        for number, shard in enumerate(todo)
+        for start in range(0, len(shard.specs), generator.rows_per_task)
+    ]
+    tasks_left = Counter(task.shard for task in tasks)
+    parts: defaultdict[int, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
+    total = sum(len(s.specs) for s in todo)
+    bar = tqdm(
+        total=total,
+        unit="row",
+        desc=generator.name,
+        disable=not progress,
+        dynamic_ncols=True,
+        smoothing=0.05,
+    )
+    with bar:
+        for index, (rows, seconds) in executor.map_unordered(render_task, tasks):
+            task = tasks[index]
+            parts[task.shard][index] = rows
+            report.stage_seconds.update(seconds)
+            bar.update(len(rows))
+            tasks_left[task.shard] -= 1
+            if tasks_left[task.shard] == 0:
+                shard = todo[task.shard]
+                ordered = [row for _, chunk in sorted(parts.pop(task.shard).items()) for row in chunk]
+                write_started = time.perf_counter()
+                records[shard.path] = _write_shard(generator, out, shard, ordered)
+                report.stage_seconds["write"] += time.perf_counter() - write_started
+                report.rows_rendered += len(ordered)
+                report.shards_written += 1
 
 
 def _write_shard(

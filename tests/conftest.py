@@ -1,0 +1,63 @@
+"""Shared fixtures: offline settings and one tiny SynTheory build reused across tests."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["HF_EVALUATE_OFFLINE"] = "1"
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+from datasets_src import engine
+from datasets_src.executors import make_executor
+from datasets_src.generator import get_generator
+
+
+@pytest.fixture(autouse=True)
+def _local_hub(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("SYNTHSUITE_HUB", str(tmp_path_factory.getbasetemp() / "hub"))
+
+
+def build(
+    out: Path, *, workers: int = 1, executor: str = "local", configs=None, limit=None, seed=0, **options
+):
+    """Generate the tiny SynTheory profile into `out` (options go to the generator)."""
+    generator = get_generator("syntheory", options)
+    return engine.generate(
+        generator,
+        out,
+        configs=configs or list(generator.configs),
+        profile="tiny",
+        seed=seed,
+        limit=limit,
+        executor=make_executor(executor, workers),
+        command="pytest",
+        progress=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory) -> Path:
+    """The whole tiny profile (240 clips), generated once with one worker."""
+    out = tmp_path_factory.mktemp("tiny") / "syntheory-tiny"
+    build(out)
+    return out
+
+
+def shard_hashes(folder: Path) -> dict[str, str]:
+    manifest = engine.read_manifest(folder)
+    return {s["path"]: s["sha256"] for e in manifest["configs"].values() for s in e["shards"]}
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "synthsuite", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        **kwargs,
+    )

@@ -1,0 +1,121 @@
+"""The generation engine: same bytes for any executor, resume after SIGKILL, corruption healed."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from datasets import load_dataset
+
+from datasets_src import engine
+from datasets_src.errors import UserError
+from datasets_src.generator import get_generator
+from tests.conftest import build, shard_hashes
+
+SUBSET = {"configs": ["notes", "tempos", "time_signatures"]}
+
+
+def test_same_bytes_with_one_and_two_workers(tiny_dataset, tmp_path):
+    build(tmp_path / "two", workers=2, **SUBSET)
+    two = shard_hashes(tmp_path / "two")
+    one = {p: h for p, h in shard_hashes(tiny_dataset).items() if p.split("/")[1] in SUBSET["configs"]}
+    assert two == one
+
+
+def test_ray_executor_gives_the_same_bytes(tiny_dataset, tmp_path):
+    pytest.importorskip("ray")
+    build(tmp_path / "ray", workers=2, executor="ray", configs=["chords"])
+    expected = {p: h for p, h in shard_hashes(tiny_dataset).items() if p.startswith("data/chords/")}
+    assert shard_hashes(tmp_path / "ray") == expected
+
+
+def test_different_seed_gives_different_windows(tiny_dataset, tmp_path):
+    build(tmp_path / "seed1", configs=["tempos"], seed=1)
+    offsets = [
+        sorted(load_dataset(str(folder), "tempos", split="train")["offset_time"])
+        for folder in (tiny_dataset, tmp_path / "seed1")
+    ]
+    assert offsets[0] != offsets[1]
+
+
+def test_resume_after_sigkill_finishes_with_every_row_once(tiny_dataset, tmp_path):
+    out = tmp_path / "killed"
+    command = [
+        sys.executable,
+        "-m",
+        "synthsuite",
+        "generate",
+        "syntheory",
+        "--profile",
+        "tiny",
+        "--workers",
+        "1",
+        "--no-progress",
+        "--out",
+        str(out),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    records = out / engine.STATE_DIR / "shards"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(records.rglob("*.json"))) < 4:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (out / engine.MANIFEST_NAME).exists(), "the run finished before it was killed"
+    finished_before = len(list(records.rglob("*.json")))
+
+    resumed = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert f"reused {finished_before} finished shards" in resumed.stdout
+    assert shard_hashes(out) == shard_hashes(tiny_dataset)
+    for config in ("notes", "tempos"):
+        ids = []
+        for split in ("train", "validation", "test"):
+            ids += load_dataset(str(out), config, split=split)["sample_id"]
+        assert len(ids) == len(set(ids)) == len(get_generator("syntheory").plan(config, "tiny", 0))
+    assert not list(out.rglob(".*.tmp-*"))
+
+
+def test_corrupted_shard_is_detected_and_redone(tiny_dataset, tmp_path):
+    out = tmp_path / "corrupt"
+    build(out, configs=["scales"])
+    shard = out / "data" / "scales" / "train-00000-of-00001.parquet"
+    good = shard.read_bytes()
+    shard.write_bytes(good[:1000] + bytes(b ^ 0xFF for b in good[1000:1010]) + good[1010:])
+    from datasets_src.hub import verify
+
+    with pytest.raises(UserError, match="does not match its manifest hash"):
+        verify(out)
+    report = build(out, configs=["scales"])
+    assert report.shards_written == 1 and report.shards_reused == 2
+    assert shard.read_bytes() == good
+
+
+def test_rerun_of_a_finished_dataset_renders_nothing(tmp_path):
+    out = tmp_path / "again"
+    build(out, configs=["chords"])
+    before = (out / engine.MANIFEST_NAME).read_text()
+    report = build(out, configs=["chords"])
+    assert report.rows_rendered == 0 and report.shards_reused == 3
+    assert json.loads((out / engine.MANIFEST_NAME).read_text()) == json.loads(before)
+
+
+def test_configs_can_be_added_to_a_folder_but_builds_are_not_mixed(tmp_path):
+    out = tmp_path / "mixed"
+    build(out, configs=["chords"])
+    build(out, configs=["scales"])
+    assert set(engine.read_manifest(out)["configs"]) == {"chords", "scales"}
+    with pytest.raises(UserError, match="already holds a different dataset build"):
+        build(out, configs=["notes"], sample_rate=22050)
+
+
+def test_limit_takes_a_spread_subset_and_rejects_nonpositive(tmp_path):
+    build(tmp_path / "lim", configs=["chord_progressions"], limit=10)
+    manifest = engine.read_manifest(tmp_path / "lim")
+    assert sum(s["num_examples"] for s in manifest["configs"]["chord_progressions"]["splits"].values()) == 10
+    for bad in (0, -3):
+        with pytest.raises(UserError, match="--limit must be a positive"):
+            build(tmp_path / f"bad{bad}", configs=["notes"], limit=bad)
+        assert not (tmp_path / f"bad{bad}").exists()

@@ -1,0 +1,109 @@
+"""Labels checked against the rendered audio itself (real FluidSynth, decoded via datasets)."""
+
+import io
+
+import librosa
+import numpy as np
+import pretty_midi
+import pytest
+from datasets import concatenate_datasets, load_dataset
+
+from datasets_src.generator import SampleSpec, Stopwatch, get_generator
+from datasets_src.syntheory import theory
+from datasets_src.syntheory.concepts import CONCEPTS, chord_pitches
+from tests.conftest import build
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def rows(folder, config):
+    splits = load_dataset(str(folder), config)
+    return concatenate_datasets([splits[s] for s in ("train", "validation", "test")])
+
+
+def waveform(row) -> tuple[np.ndarray, int]:
+    samples = row["audio"].get_all_samples()
+    return samples.data.numpy().mean(axis=0), samples.sample_rate
+
+
+def chroma(audio: np.ndarray, sr: int) -> np.ndarray:
+    """Mean CQT chroma over the clip (12 values, C first)."""
+    return librosa.feature.chroma_cqt(y=audio, sr=sr, hop_length=1024).mean(axis=1)
+
+
+def test_rendered_note_peaks_at_its_pitch_class(tiny_dataset):
+    notes = rows(tiny_dataset, "notes")
+    assert len(notes) == 48
+    for row in notes:
+        assert int(np.argmax(chroma(*waveform(row)))) == row["root_note_pitch_class"], row["sample_id"]
+
+
+def test_chord_sounds_its_three_pitch_classes(tiny_dataset):
+    for row in rows(tiny_dataset, "chords"):
+        shape = list(theory.CHORD_TYPES.values())[row["chord_type"]]
+        expected = {(row["root_note_pitch_class"] + o) % 12 for o in shape}
+        strongest = set(np.argsort(chroma(*waveform(row)))[-3:].tolist())
+        assert strongest == expected, row["sample_id"]
+
+
+def test_scale_plays_its_mode_beat_by_beat(tiny_dataset):
+    for row in rows(tiny_dataset, "scales"):
+        audio, sr = waveform(row)
+        beats = audio.reshape(8, -1)  # 8 notes of one beat (0.5 s) each
+        heard = [int(np.argmax(chroma(beat, sr))) for beat in beats]
+        tonic = row["root_note_pitch_class"]
+        steps = [(tonic + o) % 12 for o in list(theory.MODES.values())[row["mode"]]] + [tonic]
+        if theory.PLAY_STYLES[row["play_style"]] == "down":
+            steps.reverse()
+        assert heard == steps, row["sample_id"]
+
+
+def test_unison_interval_sounds_both_notes(tiny_dataset):
+    for row in rows(tiny_dataset, "intervals"):
+        if theory.PLAY_STYLES[row["play_style"]] != "unison" or row["interval_semitones"] == 12:
+            continue
+        pcs = {row["midi_note_val"] % 12, (row["midi_note_val"] + row["interval_semitones"]) % 12}
+        assert set(np.argsort(chroma(*waveform(row)))[-2:].tolist()) == pcs, row["sample_id"]
+
+
+def test_click_track_plays_at_its_labelled_tempo(tiny_dataset):
+    for row in rows(tiny_dataset, "tempos"):
+        audio, sr = waveform(row)
+        onsets = librosa.onset.onset_detect(y=audio, sr=sr, units="time", hop_length=256)
+        bpm = 60.0 / np.median(np.diff(onsets))
+        assert abs(bpm - row["bpm"]) / row["bpm"] < 0.03, (row["sample_id"], bpm)
+
+
+def test_midi_column_holds_the_labelled_notes(tiny_dataset):
+    for row in rows(tiny_dataset, "chords"):
+        midi = pretty_midi.PrettyMIDI(io.BytesIO(row["midi"]))
+        (instrument,) = midi.instruments
+        assert instrument.program == row["midi_program_num"]
+        first = tuple(sorted(n.pitch for n in instrument.notes if n.start == 0.0))
+        assert first == chord_pitches(row["root_note_pitch_class"], row["chord_type"], row["inversion"])
+    for row in rows(tiny_dataset, "time_signatures"):
+        signature = pretty_midi.PrettyMIDI(io.BytesIO(row["midi"])).time_signature_changes[0]
+        name = f"{signature.numerator}/{signature.denominator}"
+        assert name == theory.time_signature_name(theory.TIME_SIGNATURES[row["time_signature"]])
+
+
+def test_silent_notes_are_flagged_and_audible_ones_are_not():
+    generator = get_generator("syntheory")
+    trumpet = {s["midi_note_val"]: s for s in CONCEPTS["notes"].space("paper") if s["midi_program_num"] == 56}
+    rng = np.random.default_rng(0)
+    quiet = generator.render("notes", SampleSpec("low", "train", trumpet[5]), rng, Stopwatch())
+    loud = generator.render("notes", SampleSpec("mid", "train", trumpet[60]), rng, Stopwatch())
+    assert quiet["is_silent"] and not loud["is_silent"]
+    import soundfile
+
+    audio, _ = soundfile.read(io.BytesIO(quiet["audio"]["bytes"]))
+    assert np.abs(audio).max() < 1e-3
+
+
+def test_sample_rate_and_channels_options(tmp_path):
+    out = tmp_path / "sr"
+    build(out, configs=["notes"], limit=3, sample_rate=22050, channels=2)
+    ds = load_dataset(str(out), "notes", split="train")
+    samples = ds[0]["audio"].get_all_samples()
+    assert samples.sample_rate == 22050
+    assert tuple(samples.data.shape) == (2, 4 * 22050)
