@@ -1,12 +1,22 @@
 """The command line as a user runs it: help, list, generate/info/publish, and every bad input."""
 
 import ctypes.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from datasets_src.errors import UserError
-from datasets_src.generator import get_generator
 from tests.conftest import run_cli
+
+LIBRARY_DIRS = [
+    Path("/lib/x86_64-linux-gnu"),
+    Path("/usr/lib/x86_64-linux-gnu"),
+    Path("/lib"),
+    Path("/usr/lib"),
+]
 
 
 def one_error_line(result) -> str:
@@ -82,11 +92,20 @@ def test_missing_soundfont_is_named(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_missing_fluidsynth_library_is_named(monkeypatch):
-    # The library is installed here; hide it from the lookup the generator makes.
-    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
-    with pytest.raises(UserError, match="libfluidsynth3"):
-        get_generator("syntheory").check_environment()
+def test_missing_fluidsynth_library_is_named(tmp_path):
+    """Hide the real libfluidsynth in a private mount namespace (root and util-linux's unshare)."""
+    library = Path(ctypes.util.find_library("fluidsynth") or "")
+    real = next((d / library.name for d in LIBRARY_DIRS if (d / library.name).exists()), None)
+    if real is None or shutil.which("unshare") is None or os.geteuid() != 0:
+        pytest.skip("needs root, unshare and the installed libfluidsynth to hide")
+    out = tmp_path / "x"
+    script = (
+        f"mount --bind /dev/null {real} && exec {sys.executable} -m synthsuite generate syntheory --out {out}"
+    )
+    result = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    line = one_error_line(result)
+    assert "libfluidsynth.so.3 cannot be loaded" in line and "apt-get install libfluidsynth3" in line
+    assert not out.exists()
 
 
 def test_unwritable_or_foreign_output_folder(tmp_path):

@@ -9,6 +9,7 @@ Output is read as float (`fluid_synth_write_float`), which has no dither.
 
 import ctypes
 import ctypes.util
+import importlib.util
 import io
 import os
 from pathlib import Path
@@ -31,11 +32,20 @@ def soundfont_path(configured: str | None) -> Path:
 
 
 def check_fluidsynth(soundfont: Path) -> None:
-    if ctypes.util.find_library("fluidsynth") is None:
+    """Fail early, with the fix, when pyfluidsynth, libfluidsynth or the SoundFont is missing.
+
+    pyfluidsynth reports a missing library misleadingly, so the library is loaded here first.
+    """
+    if importlib.util.find_spec("fluidsynth") is None:
+        raise UserError("pyfluidsynth is not installed", "pip install 'synthsuite[music]'")
+    library = ctypes.util.find_library("fluidsynth")
+    try:
+        ctypes.CDLL(library or "libfluidsynth.so.3")
+    except OSError as exc:
         raise UserError(
-            "the FluidSynth library (libfluidsynth.so.3) is not installed",
+            f"the FluidSynth library libfluidsynth.so.3 cannot be loaded ({exc})",
             "apt-get install libfluidsynth3 (or run `make demo`, which installs it)",
-        )
+        ) from None
     if not soundfont.is_file():
         raise UserError(
             f"SoundFont {soundfont} not found",
