@@ -81,5 +81,6 @@ def _card_facts(manifest: dict[str, Any]) -> dict[str, Any]:
         "profile": manifest["profile"],
         "seed": manifest["seed"],
         "options": json.dumps(manifest["options"], sort_keys=True),
+        "environment": json.dumps(manifest["environment"], sort_keys=True),
         "split_table": "| config | train | validation | test | total |\n|---|---|---|---|---|\n" + table,
     }

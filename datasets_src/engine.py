@@ -107,18 +107,30 @@ def select_limit(specs: list[SampleSpec], limit: int | None, salt: str) -> list[
     return [spec for i, spec in enumerate(specs) if i in chosen]
 
 
+def build_identity(generator: Generator, profile: str, seed: int) -> dict[str, Any]:
+    """Everything a shard's bytes depend on besides its specs. Two builds mix only if equal."""
+    import datasets
+
+    return {
+        "dataset": generator.name,
+        "generator_version": generator.version,
+        "profile": profile,
+        "seed": seed,
+        "options": generator.options.model_dump(mode="json"),
+        "environment": {
+            "pyarrow": pa.__version__,
+            "datasets": datasets.__version__,
+            **generator.environment(),
+        },
+    }
+
+
 def plan_shards(
-    generator: Generator, config: str, profile: str, seed: int, limit: int | None
+    generator: Generator, identity: dict[str, Any], config: str, limit: int | None
 ) -> list[ShardPlan]:
     """Group a config's specs by split, shuffle each split by hash, cut into fixed-size shards."""
-    specs = select_limit(generator.plan(config, profile, seed), limit, f"{config}/limit/{seed}")
-    identity = {
-        "dataset": generator.name,
-        "version": generator.version,
-        "options": generator.options.model_dump(mode="json"),
-        "config": config,
-        "seed": seed,
-    }
+    seed = identity["seed"]
+    specs = select_limit(generator.plan(config, identity["profile"], seed), limit, f"{config}/limit/{seed}")
     shards = []
     for split in SPLITS:
         in_split = sorted(
@@ -129,7 +141,8 @@ def plan_shards(
         for index in range(count):
             chunk = tuple(in_split[index * generator.rows_per_shard : (index + 1) * generator.rows_per_shard])
             body = json.dumps(
-                {**identity, "split": split, "specs": [asdict(s) for s in chunk]}, sort_keys=True
+                {**identity, "config": config, "split": split, "specs": [asdict(s) for s in chunk]},
+                sort_keys=True,
             )
             digest = hashlib.sha256(body.encode()).hexdigest()
             shards.append(ShardPlan(config, split, index, count, chunk, digest))
@@ -178,7 +191,7 @@ def _prepare_output(out: Path, identity: dict[str, Any]) -> dict[str, Any]:
             raise UserError(
                 f"output folder {out} already holds a different dataset build "
                 f"({held['dataset']} {held['generator_version']}, profile {held['profile']}, "
-                f"seed {held['seed']})",
+                f"seed {held['seed']}, options {held['options']}, environment {held['environment']})",
                 "choose another --out or delete that folder",
             )
         return manifest["configs"]
@@ -245,19 +258,13 @@ def generate(
             f"--limit must be a positive number of rows, got {limit}",
             "pass --limit 1 or more, or leave it out",
         )
-    identity = {
-        "dataset": generator.name,
-        "generator_version": generator.version,
-        "profile": profile,
-        "seed": seed,
-        "options": generator.options.model_dump(mode="json"),
-    }
     generator.check_environment()
+    identity = build_identity(generator, profile, seed)
     held_configs = _prepare_output(out, identity)
 
     started = time.perf_counter()
     report = RunReport()
-    plans = {c: plan_shards(generator, c, profile, seed, limit) for c in configs}
+    plans = {c: plan_shards(generator, identity, c, limit) for c in configs}
     records: dict[str, dict[str, Any]] = {}
     todo: list[ShardPlan] = []
     for shard in (s for shards in plans.values() for s in shards):

@@ -94,6 +94,10 @@ class Generator(ABC):
     def check_environment(self) -> None:  # noqa: B027 (optional hook: most generators need nothing)
         """Raise UserError when a system piece the renderer needs is missing."""
 
+    def environment(self) -> dict[str, str]:
+        """What outside the options changes the bytes (tool versions, asset hashes)."""
+        return {}
+
     def card_metadata(self) -> dict[str, Any]:
         """Extra YAML keys for the dataset card (license, task categories, tags, ...)."""
         return {}

@@ -83,6 +83,15 @@ def verify(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    """Hard-link when possible: shards are never modified in place (writes replace them), so a
+    published copy of a large dataset costs no extra disk."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def publish_local(folder: Path, repo_id: str) -> tuple[Path, str]:
     """Copy a verified folder into the local hub as `<hub>/<repo_id>`, replacing it atomically."""
     check_repo_id(repo_id)
@@ -93,7 +102,7 @@ def publish_local(folder: Path, repo_id: str) -> tuple[Path, str]:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(folder, staging, ignore=shutil.ignore_patterns(STATE_DIR))
+    shutil.copytree(folder, staging, ignore=shutil.ignore_patterns(STATE_DIR), copy_function=_link_or_copy)
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     if target.exists():
         target.rename(old)

@@ -111,6 +111,15 @@ def test_configs_can_be_added_to_a_folder_but_builds_are_not_mixed(tmp_path):
         build(out, configs=["notes"], sample_rate=22050)
 
 
+def test_a_different_soundfont_is_a_different_build(tmp_path):
+    out = tmp_path / "sf"
+    build(out, configs=["chords"])
+    other = tmp_path / "other.sf2"
+    other.write_bytes((get_generator("syntheory").soundfont).read_bytes() + b"\0")
+    with pytest.raises(UserError, match="already holds a different dataset build"):
+        build(out, configs=["chords"], soundfont=str(other))
+
+
 def test_limit_takes_a_spread_subset_and_rejects_nonpositive(tmp_path):
     build(tmp_path / "lim", configs=["chord_progressions"], limit=10)
     manifest = engine.read_manifest(tmp_path / "lim")

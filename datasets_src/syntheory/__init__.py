@@ -1,7 +1,9 @@
 """SynTheory: seven music-theory concepts as MIDI and audio (Wei, Freeman et al., ISMIR 2024)."""
 
+import hashlib
 import io
 from functools import cached_property
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import datasets
@@ -100,8 +102,21 @@ class SynTheoryGenerator(Generator):
     rows_per_shard: ClassVar[int] = 2000  # ~150-300 MB of FLAC per shard
     rows_per_task: ClassVar[int] = 16
 
+    @property
+    def soundfont(self) -> Path:
+        return soundfont_path(self.options.soundfont)
+
     def check_environment(self) -> None:
-        check_fluidsynth(soundfont_path(self.options.soundfont))
+        check_fluidsynth(self.soundfont)
+
+    def environment(self) -> dict[str, str]:
+        from datasets_src.syntheory.synth import library_versions
+
+        return {
+            "soundfont": self.soundfont.name,
+            "soundfont_sha256": hashlib.sha256(self.soundfont.read_bytes()).hexdigest(),
+            **library_versions(),
+        }
 
     def plan(self, config: str, profile: str, seed: int) -> list[SampleSpec]:
         return concepts.plan(concepts.CONCEPTS[config], profile, seed)
@@ -123,7 +138,7 @@ class SynTheoryGenerator(Generator):
     def _renderer(self):
         from datasets_src.syntheory.synth import Renderer
 
-        return Renderer(soundfont_path(self.options.soundfont), self.options.sample_rate)
+        return Renderer(self.soundfont, self.options.sample_rate)
 
     def render(self, config: str, spec: SampleSpec, rng, clock: Stopwatch) -> dict[str, Any]:
         from datasets_src.syntheory.synth import finish, flac_bytes

@@ -37,7 +37,8 @@ no tempo appears in two splits.
 ```
 
 synthsuite {synthsuite_version}, generator `syntheory` {generator_version}, profile
-`{profile}`, seed {seed}, options `{options}`. A sample's random choices (the window offset of
+`{profile}`, seed {seed}, options `{options}`, built with `{environment}` (the same bytes
+need the same SoundFont and library versions). A sample's random choices (the window offset of
 click tracks) come from (dataset, config, sample id, seed), so any worker count or executor gives
 the same bytes; `synthsuite-manifest.json` holds every shard's sha256 and row count.
 

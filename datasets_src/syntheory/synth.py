@@ -53,6 +53,16 @@ def check_fluidsynth(soundfont: Path) -> None:
         )
 
 
+def library_versions() -> dict[str, str]:
+    """The versions of the C libraries that produce the audio bytes."""
+    import fluidsynth
+    import soundfile
+
+    version = fluidsynth._fl.fluid_version_str
+    version.restype = ctypes.c_char_p
+    return {"libfluidsynth": version().decode(), "libsndfile": soundfile.__libsndfile_version__}
+
+
 class Renderer:
     """Renders a Score to a mono or stereo float array at `sample_rate`."""
 
