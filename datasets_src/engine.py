@@ -67,6 +67,7 @@ class RenderTask:
 
     dataset: str
     options: dict[str, Any]
+    environment: dict[str, str]
     config: str
     seed: int
     shard: int
@@ -83,14 +84,36 @@ class RunReport:
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
+def build_environment(generator: Generator) -> dict[str, str]:
+    import datasets
+
+    return {"pyarrow": pa.__version__, "datasets": datasets.__version__, **generator.environment()}
+
+
 @cache
-def _worker_generator(dataset: str, options_json: str) -> Generator:
-    return get_generator(dataset, json.loads(options_json))
+def _worker_generator(dataset: str, options_json: str, environment_json: str) -> Generator:
+    """The worker's generator, once per process, after checking that this worker (perhaps on
+    another host of a Ray cluster) has the same SoundFont, libraries... as the driver."""
+    generator = get_generator(dataset, json.loads(options_json))
+    generator.check_environment()
+    expected, mine = json.loads(environment_json), build_environment(generator)
+    if mine != expected:
+        differ = sorted(k for k in expected.keys() | mine.keys() if expected.get(k) != mine.get(k))
+        raise UserError(
+            f"a worker's environment differs from the driver's in {', '.join(differ)} "
+            f"(worker: {[mine.get(k) for k in differ]}, driver: {[expected.get(k) for k in differ]})",
+            "install the same versions and files on every worker host",
+        )
+    return generator
 
 
 def render_task(task: RenderTask) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """Runs in a worker: render every spec of the task. Pure: same task, same rows."""
-    generator = _worker_generator(task.dataset, json.dumps(task.options, sort_keys=True))
+    generator = _worker_generator(
+        task.dataset,
+        json.dumps(task.options, sort_keys=True),
+        json.dumps(task.environment, sort_keys=True),
+    )
     clock = Stopwatch()
     rows = []
     for spec in task.specs:
@@ -109,19 +132,13 @@ def select_limit(specs: list[SampleSpec], limit: int | None, salt: str) -> list[
 
 def build_identity(generator: Generator, profile: str, seed: int) -> dict[str, Any]:
     """Everything a shard's bytes depend on besides its specs. Two builds mix only if equal."""
-    import datasets
-
     return {
         "dataset": generator.name,
         "generator_version": generator.version,
         "profile": profile,
         "seed": seed,
         "options": generator.options.model_dump(mode="json"),
-        "environment": {
-            "pyarrow": pa.__version__,
-            "datasets": datasets.__version__,
-            **generator.environment(),
-        },
+        "environment": build_environment(generator),
     }
 
 
@@ -275,7 +292,7 @@ def generate(
             records[shard.path] = record
             report.shards_reused += 1
 
-    _render_missing(generator, out, todo, seed, executor, progress, records, report)
+    _render_missing(generator, out, todo, identity, executor, progress, records, report)
 
     config_entries = dict(held_configs)
     for config, shards in plans.items():
@@ -299,7 +316,7 @@ def _render_missing(
     generator: Generator,
     out: Path,
     todo: list[ShardPlan],
-    seed: int,
+    identity: dict[str, Any],
     executor: Executor,
     progress: bool,
     records: dict[str, dict[str, Any]],
@@ -309,9 +326,10 @@ def _render_missing(
     tasks = [
         RenderTask(
             generator.name,
-            generator.options.model_dump(mode="json"),
+            identity["options"],
+            identity["environment"],
             shard.config,
-            seed,
+            identity["seed"],
             number,
             shard.specs[start : start + generator.rows_per_task],
         )

@@ -8,3 +8,6 @@ class UserError(Exception):
         super().__init__(f"{problem}; fix: {fix}")
         self.problem = problem
         self.fix = fix
+
+    def __reduce__(self):  # raised in a worker process, re-raised in the driver
+        return (UserError, (self.problem, self.fix))

@@ -128,3 +128,31 @@ def test_limit_takes_a_spread_subset_and_rejects_nonpositive(tmp_path):
         with pytest.raises(UserError, match="--limit must be a positive"):
             build(tmp_path / f"bad{bad}", configs=["notes"], limit=bad)
         assert not (tmp_path / f"bad{bad}").exists()
+
+
+def test_a_worker_with_another_environment_refuses_to_render(tmp_path):
+    generator = get_generator("syntheory")
+    identity = engine.build_identity(generator, "tiny", 0)
+    (shard, *_) = engine.plan_shards(generator, identity, "chords", limit=2)
+    task = engine.RenderTask(
+        "syntheory",
+        identity["options"],
+        {**identity["environment"], "libfluidsynth": "0.0.1"},
+        "chords",
+        0,
+        0,
+        shard.specs,
+    )
+    with pytest.raises(UserError, match="environment differs from the driver's in libfluidsynth"):
+        engine.render_task(task)
+    good = engine.RenderTask(
+        "syntheory", identity["options"], identity["environment"], "chords", 0, 0, shard.specs
+    )
+    assert len(engine.render_task(good)[0]) == len(shard.specs)
+
+
+def test_user_errors_survive_the_trip_from_a_worker_process():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(UserError("the problem", "the fix")))
+    assert (error.problem, error.fix, str(error)) == ("the problem", "the fix", "the problem; fix: the fix")
