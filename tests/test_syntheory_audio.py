@@ -74,6 +74,15 @@ def test_click_track_plays_at_its_labelled_tempo(tiny_dataset):
         assert abs(bpm - row["bpm"]) / row["bpm"] < 0.03, (row["sample_id"], bpm)
 
 
+def test_time_signature_pulses_at_its_subdivision(tiny_dataset):
+    """At 120 quarter notes per minute, a pulse of 1/2, 1/4 and 1/8 lasts 1, 0.5 and 0.25 s."""
+    for row in rows(tiny_dataset, "time_signatures"):
+        audio, sr = waveform(row)
+        onsets = librosa.onset.onset_detect(y=audio, sr=sr, units="time", hop_length=256)
+        pulse = 2.0 / row["time_signature_subdivision"]
+        assert abs(np.median(np.diff(onsets)) - pulse) < 0.02, row["sample_id"]
+
+
 def test_midi_column_holds_the_labelled_notes(tiny_dataset):
     for row in rows(tiny_dataset, "chords"):
         midi = pretty_midi.PrettyMIDI(io.BytesIO(row["midi"]))
