@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
@@ -85,8 +86,6 @@ class RunReport:
 
 
 def build_environment(generator: Generator) -> dict[str, str]:
-    import datasets
-
     return {"pyarrow": pa.__version__, "datasets": datasets.__version__, **generator.environment()}
 
 

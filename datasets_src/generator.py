@@ -1,5 +1,6 @@
 """The contract every dataset generator fulfils, and the registry of generators."""
 
+import importlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
@@ -122,6 +123,16 @@ def get_generator(name: str, options: Mapping[str, Any] | None = None) -> Genera
             f"choose one of: {', '.join(sorted(registry))} (see `synthsuite list`)",
         )
     return registry[name](options)
+
+
+def require_extra(module: str, extra: str) -> None:
+    """Raise UserError naming the extra to install when `module` cannot be imported."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise UserError(
+            f"Python module {module!r} is not installed", f"pip install 'synthsuite[{extra}]'"
+        ) from None
 
 
 def check_choice(kind: str, value: str, choices: tuple[str, ...] | list[str]) -> None:

@@ -181,7 +181,9 @@ def _info(args: argparse.Namespace) -> None:
             )
     print("  all shards match the manifest")
     if args.load:
-        from datasets import load_dataset
+        from datasets import disable_progress_bars, load_dataset
+
+        disable_progress_bars()  # one summary line per config instead of one bar per split
 
         for config, entry in manifest["configs"].items():
             loaded = load_dataset(str(folder), config, streaming=args.streaming)

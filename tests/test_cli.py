@@ -143,3 +143,19 @@ def test_push_without_a_token_is_refused_before_any_upload(tiny_dataset, tmp_pat
     assert "no Hugging Face token" in line and "hf auth login" in line
     offline = one_error_line(run_cli("publish", str(tiny_dataset), "--repo-id", "lab/x"))
     assert "HF_HUB_OFFLINE" in offline
+
+
+def test_a_missing_python_extra_names_the_extra_to_install(tmp_path):
+    """Block pretty_midi's import in a fresh interpreter, as on a core-only install."""
+    blocker = tmp_path / "sitecustomize.py"
+    blocker.write_text(
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'pretty_midi':\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+    )
+    result = run_cli("list", env={"PYTHONPATH": f"{tmp_path}:{os.environ.get('PYTHONPATH', '')}"})
+    line = one_error_line(result)
+    assert "'pretty_midi' is not installed" in line and "synthsuite[music]" in line

@@ -13,7 +13,7 @@ from datasets import load_dataset
 from datasets_src import engine
 from datasets_src.errors import UserError
 from datasets_src.generator import get_generator
-from tests.conftest import build, shard_hashes
+from tests.conftest import build, run_cli, shard_hashes
 
 SUBSET = {"configs": ["notes", "tempos", "time_signatures"]}
 
@@ -88,6 +88,8 @@ def test_corrupted_shard_is_detected_and_redone(tiny_dataset, tmp_path):
 
     with pytest.raises(UserError, match="does not match its manifest hash"):
         verify(out)
+    result = run_cli("info", str(out))
+    assert result.returncode == 2 and "train-00000-of-00001.parquet does not match" in result.stderr
     report = build(out, configs=["scales"])
     assert report.shards_written == 1 and report.shards_reused == 2
     assert shard.read_bytes() == good

@@ -7,12 +7,20 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import datasets
+import numpy as np
 from pydantic import Field
 
-from datasets_src.generator import Generator, GeneratorOptions, SampleSpec, Stopwatch
+from datasets_src.generator import Generator, GeneratorOptions, SampleSpec, Stopwatch, require_extra
 from datasets_src.syntheory import concepts, theory
 from datasets_src.syntheory.card import CARD
-from datasets_src.syntheory.synth import check_fluidsynth, soundfont_path
+from datasets_src.syntheory.synth import (
+    Renderer,
+    check_fluidsynth,
+    finish,
+    flac_bytes,
+    library_versions,
+    soundfont_path,
+)
 
 
 class SynTheoryOptions(GeneratorOptions):
@@ -110,8 +118,6 @@ class SynTheoryGenerator(Generator):
         check_fluidsynth(self.soundfont)
 
     def environment(self) -> dict[str, str]:
-        from datasets_src.syntheory.synth import library_versions
-
         return {
             "soundfont": self.soundfont.name,
             "soundfont_sha256": hashlib.sha256(self.soundfont.read_bytes()).hexdigest(),
@@ -119,6 +125,7 @@ class SynTheoryGenerator(Generator):
         }
 
     def plan(self, config: str, profile: str, seed: int) -> list[SampleSpec]:
+        require_extra("pretty_midi", "music")  # instrument names come from pretty_midi
         return concepts.plan(concepts.CONCEPTS[config], profile, seed)
 
     def features(self, config: str) -> datasets.Features:
@@ -135,14 +142,12 @@ class SynTheoryGenerator(Generator):
         )
 
     @cached_property
-    def _renderer(self):
-        from datasets_src.syntheory.synth import Renderer
-
+    def _renderer(self) -> Renderer:
         return Renderer(self.soundfont, self.options.sample_rate)
 
-    def render(self, config: str, spec: SampleSpec, rng, clock: Stopwatch) -> dict[str, Any]:
-        from datasets_src.syntheory.synth import finish, flac_bytes
-
+    def render(
+        self, config: str, spec: SampleSpec, rng: np.random.Generator, clock: Stopwatch
+    ) -> dict[str, Any]:
         with clock.stage("midi"):
             score, extra = concepts.CONCEPTS[config].score(dict(spec.params), rng)
             midi = _midi_bytes(score)

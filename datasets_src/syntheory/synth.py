@@ -9,7 +9,6 @@ Output is read as float (`fluid_synth_write_float`), which has no dither.
 
 import ctypes
 import ctypes.util
-import importlib.util
 import io
 import os
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from datasets_src.errors import UserError
+from datasets_src.generator import require_extra
 from datasets_src.syntheory.concepts import Score
 
 DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf2/TimGM6mb.sf2")
@@ -32,12 +32,11 @@ def soundfont_path(configured: str | None) -> Path:
 
 
 def check_fluidsynth(soundfont: Path) -> None:
-    """Fail early, with the fix, when pyfluidsynth, libfluidsynth or the SoundFont is missing.
+    """Fail early, with the fix, when libfluidsynth, pyfluidsynth or the SoundFont is missing.
 
-    pyfluidsynth reports a missing library misleadingly, so the library is loaded here first.
+    The library is loaded first: pyfluidsynth's import fails on a missing library with a
+    misleading message.
     """
-    if importlib.util.find_spec("fluidsynth") is None:
-        raise UserError("pyfluidsynth is not installed", "pip install 'synthsuite[music]'")
     library = ctypes.util.find_library("fluidsynth")
     try:
         ctypes.CDLL(library or "libfluidsynth.so.3")
@@ -46,6 +45,8 @@ def check_fluidsynth(soundfont: Path) -> None:
             f"the FluidSynth library libfluidsynth.so.3 cannot be loaded ({exc})",
             "apt-get install libfluidsynth3 (or run `make demo`, which installs it)",
         ) from None
+    require_extra("fluidsynth", "music")
+    require_extra("soundfile", "music")
     if not soundfont.is_file():
         raise UserError(
             f"SoundFont {soundfont} not found",
