@@ -11,7 +11,12 @@ from datasets_src.atomic import atomic_write_text
 from datasets_src.generator import Generator
 
 
-def write_card(folder: Path, manifest: dict[str, Any], generator: Generator) -> None:
+def write_card(
+    folder: Path, manifest: dict[str, Any], generator: Generator, repo_id: str = "ORG/NAME"
+) -> None:
+    """Write README.md atomically (a new file, never in place: published copies may be hard links).
+
+    `repo_id` fills the card's loading examples; `synthsuite publish` passes the real one."""
     configs, infos = [], []
     for name, entry in manifest["configs"].items():
         configs.append(
@@ -43,7 +48,7 @@ def write_card(folder: Path, manifest: dict[str, Any], generator: Generator) -> 
         "dataset_info": infos,
     }
     front = yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True, width=1000)
-    body = generator.card_sections().format(**_card_facts(manifest))
+    body = generator.card_sections().format(repo_id=repo_id, **_card_facts(manifest))
     atomic_write_text(folder / "README.md", f"---\n{front}---\n\n{body}")
 
 

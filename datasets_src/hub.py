@@ -14,8 +14,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from datasets_src.card import write_card
 from datasets_src.engine import MANIFEST_NAME, STATE_DIR, read_manifest, sha256_file
 from datasets_src.errors import UserError
+from datasets_src.generator import get_generator
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 
@@ -83,6 +85,11 @@ def verify(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+def _name_repo_in_card(folder: Path, manifest: dict[str, Any], repo_id: str) -> None:
+    generator = get_generator(manifest["dataset"], manifest["options"])
+    write_card(folder, manifest, generator, repo_id)
+
+
 def _link_or_copy(source: str, target: str) -> None:
     """Hard-link when possible: shards are never modified in place (writes replace them), so a
     published copy of a large dataset costs no extra disk."""
@@ -95,7 +102,7 @@ def _link_or_copy(source: str, target: str) -> None:
 def publish_local(folder: Path, repo_id: str) -> tuple[Path, str]:
     """Copy a verified folder into the local hub as `<hub>/<repo_id>`, replacing it atomically."""
     check_repo_id(repo_id)
-    verify(folder)
+    manifest = verify(folder)
     target = hub_root() / repo_id
     if target.resolve() == folder.resolve():
         return target, manifest_revision(target)
@@ -103,6 +110,7 @@ def publish_local(folder: Path, repo_id: str) -> tuple[Path, str]:
     staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(folder, staging, ignore=shutil.ignore_patterns(STATE_DIR), copy_function=_link_or_copy)
+    _name_repo_in_card(staging, manifest, repo_id)
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     if target.exists():
         target.rename(old)
@@ -140,6 +148,7 @@ def publish_hub(
                 "run `hf auth login` or set HF_TOKEN to a token with write access",
             )
         api = huggingface_hub.HfApi()
+    _name_repo_in_card(folder, manifest, repo_id)
     api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
     if revision and not create_pr:
         api.create_branch(repo_id, repo_type="dataset", branch=revision, exist_ok=True)

@@ -67,6 +67,8 @@ def test_publish_to_local_hub_and_load_by_repo_id(tiny_dataset):
     assert target == hub.hub_root() / "lab" / "syntheory-tiny"
     assert revision == hub.manifest_revision(tiny_dataset)
     assert not (target / engine.STATE_DIR).exists()
+    assert 'load_dataset("lab/syntheory-tiny", "notes"' in (target / "README.md").read_text()
+    assert 'load_dataset("ORG/NAME", "notes"' in (tiny_dataset / "README.md").read_text()
     resolved = hub.resolve("lab/syntheory-tiny")
     assert resolved == str(target)
     original = load_dataset(str(tiny_dataset), "chords", split="test")
@@ -99,32 +101,39 @@ class StandInHub:
         return Commit()
 
 
-def test_push_uploads_the_verified_folder_without_state(tiny_dataset, tmp_path):
+@pytest.fixture
+def own_copy(tiny_dataset, tmp_path) -> Path:
+    """A copy of the tiny build: pushing names the repo in the folder's card."""
+    folder = tmp_path / "copy"
+    shutil.copytree(tiny_dataset, folder)
+    return folder
+
+
+def test_push_uploads_the_verified_folder_without_state(own_copy, tmp_path):
     stand_in = StandInHub(tmp_path / "remote")
-    sha, pr_url = hub.publish_hub(tiny_dataset, "lab/syntheory", create_pr=True, api=stand_in)
+    sha, pr_url = hub.publish_hub(own_copy, "lab/syntheory", create_pr=True, api=stand_in)
     assert sha == "0" * 40 and pr_url
     assert [c[0] for c in stand_in.calls] == ["create_repo", "upload_folder"]
     assert stand_in.calls[1][2]["create_pr"] is True
     pushed = tmp_path / "remote" / "lab" / "syntheory"
     assert not (pushed / engine.STATE_DIR).exists()
+    assert 'load_dataset("lab/syntheory", "notes"' in (pushed / "README.md").read_text()
     assert load_dataset(str(pushed), "notes", split="train").num_rows > 0
 
 
-def test_push_to_a_branch_creates_it_first(tiny_dataset, tmp_path):
+def test_push_to_a_branch_creates_it_first(own_copy, tmp_path):
     stand_in = StandInHub(tmp_path / "remote")
-    hub.publish_hub(tiny_dataset, "lab/syntheory", revision="v1", api=stand_in)
+    hub.publish_hub(own_copy, "lab/syntheory", revision="v1", api=stand_in)
     assert [c[0] for c in stand_in.calls] == ["create_repo", "create_branch", "upload_folder"]
     assert stand_in.calls[2][2]["revision"] == "v1"
 
 
-def test_push_refuses_a_folder_whose_shards_do_not_match(tiny_dataset, tmp_path):
-    folder = tmp_path / "copy"
-    shutil.copytree(tiny_dataset, folder)
-    shard = next((folder / "data" / "notes").glob("train-*.parquet"))
+def test_push_refuses_a_folder_whose_shards_do_not_match(own_copy, tmp_path):
+    shard = next((own_copy / "data" / "notes").glob("train-*.parquet"))
     shard.write_bytes(shard.read_bytes()[:-10])
     stand_in = StandInHub(tmp_path / "remote")
     with pytest.raises(UserError, match="does not match its manifest"):
-        hub.publish_hub(folder, "lab/syntheory", api=stand_in)
+        hub.publish_hub(own_copy, "lab/syntheory", api=stand_in)
     assert stand_in.calls == [] and not (tmp_path / "remote").exists()
 
 

@@ -14,8 +14,8 @@ built by [synthsuite](https://pypi.org/project/synthsuite/).
 ```python
 from datasets import load_dataset
 
-notes = load_dataset("REPO_ID", "notes", split="train", revision="COMMIT_SHA")
-stream = load_dataset("REPO_ID", "intervals", split="test", streaming=True)
+notes = load_dataset("{repo_id}", "notes", split="train", revision="<commit sha>")
+stream = load_dataset("{repo_id}", "intervals", split="test", streaming=True)
 ```
 
 Pin `revision=` to a commit: results computed on different revisions are not comparable.
