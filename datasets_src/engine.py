@@ -266,6 +266,7 @@ def generate(
     """Render the missing shards of `configs` into `out`, then write manifest and card."""
     from synthsuite import __version__  # the front door's version; imported late (no cycle)
 
+    configs = list(dict.fromkeys(configs))  # a config named twice is generated once
     for config in configs:
         check_choice(f"config of {generator.name}", config, generator.configs)
     check_choice("profile", profile, PROFILES)

@@ -84,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     info.add_argument("folder", help="dataset folder, or ORG/NAME in the local hub")
     info.add_argument("--load", action="store_true", help="also load every config with datasets.load_dataset")
-    info.add_argument("--streaming", action="store_true", help="with --load: load in streaming mode")
+    info.add_argument(
+        "--streaming", action="store_true", help="load every config in streaming mode (implies --load)"
+    )
 
     pub = commands.add_parser(
         "publish",
@@ -180,7 +182,7 @@ def _info(args: argparse.Namespace) -> None:
                 f"{sizes['download_bytes'] / 1e6:>12.1f}"
             )
     print("  all shards match the manifest")
-    if args.load:
+    if args.load or args.streaming:
         from datasets import disable_progress_bars, load_dataset
 
         disable_progress_bars()  # one summary line per config instead of one bar per split

@@ -97,7 +97,8 @@ def test_corrupted_shard_is_detected_and_redone(tiny_dataset, tmp_path):
 
 def test_rerun_of_a_finished_dataset_renders_nothing(tmp_path):
     out = tmp_path / "again"
-    build(out, configs=["chords"])
+    first = build(out, configs=["chords", "chords"])
+    assert first.shards_written == 3 and first.rows_rendered == 24
     before = (out / engine.MANIFEST_NAME).read_text()
     report = build(out, configs=["chords"])
     assert report.rows_rendered == 0 and report.shards_reused == 3
