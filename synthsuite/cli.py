@@ -147,7 +147,7 @@ def _generate(args: argparse.Namespace) -> None:
         seed=args.seed,
         limit=args.limit,
         executor=executor,
-        command="synthsuite " + shlex.join(sys.argv[1:]),
+        command="synthsuite " + shlex.join(args.argv),
         progress=not args.no_progress,
     )
     rows = sum(s["num_examples"] for e in report.manifest["configs"].values() for s in e["splits"].values())
@@ -224,7 +224,9 @@ def _publish(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
+    args.argv = argv  # recorded in the manifest and card as the exact command
     handlers = {"list": lambda a: _list(), "generate": _generate, "info": _info, "publish": _publish}
     try:
         handlers[args.command](args)

@@ -65,7 +65,7 @@ def library_versions() -> dict[str, str]:
 
 
 class Renderer:
-    """Renders a Score to a mono or stereo float array at `sample_rate`."""
+    """Renders a Score to stereo float32 audio at `sample_rate` (`finish` mixes it down)."""
 
     def __init__(self, soundfont: Path, sample_rate: int) -> None:
         import fluidsynth
