@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from datasets_src.engine import read_manifest
 from tests.conftest import run_cli
 
 LIBRARY_DIRS = [
@@ -47,9 +48,11 @@ def test_list_shows_planned_rows_per_profile():
 
 def test_generate_info_publish_load_round_trip(tmp_path):
     out = tmp_path / "ds"
-    made = run_cli("generate", "syntheory", "--config", "chords", "--workers", "1", "--out", str(out))
+    args = ["generate", "syntheory", "--config", "chords", "--workers", "1", "--out", str(out)]
+    made = run_cli(*args)
     assert made.returncode == 0, made.stderr
     assert "24 rows in 1 configs" in made.stdout
+    assert read_manifest(out)["command"] == "synthsuite " + " ".join(args)
     info = run_cli("info", str(out), "--load", "--streaming")
     assert info.returncode == 0, info.stderr
     assert "all shards match the manifest" in info.stdout and "load_dataset" in info.stdout
