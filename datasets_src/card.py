@@ -8,7 +8,7 @@ import yaml
 from datasets import DatasetInfo, Features
 
 from datasets_src.atomic import atomic_write_text
-from datasets_src.generator import Generator
+from datasets_src.generator import SPLITS, Generator
 
 
 def write_card(
@@ -73,9 +73,7 @@ def _card_facts(manifest: dict[str, Any]) -> dict[str, Any]:
     rows = {c: sum(s["num_examples"] for s in e["splits"].values()) for c, e in manifest["configs"].items()}
     table = "\n".join(
         f"| `{c}` | "
-        + " | ".join(
-            str(e["splits"].get(s, {}).get("num_examples", 0)) for s in ("train", "validation", "test")
-        )
+        + " | ".join(str(e["splits"].get(s, {}).get("num_examples", 0)) for s in SPLITS)
         + f" | {rows[c]} |"
         for c, e in manifest["configs"].items()
     )

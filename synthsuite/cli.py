@@ -133,10 +133,9 @@ def _list() -> None:
 def _generate(args: argparse.Namespace) -> None:
     from datasets_src import engine, hub
     from datasets_src.executors import make_executor
-    from datasets_src.generator import PROFILES, check_choice, get_generator
+    from datasets_src.generator import get_generator
 
     generator = get_generator(args.dataset, _options(args.set))
-    check_choice("profile", args.profile, PROFILES)
     executor = make_executor(args.executor, args.workers, args.ray_address)
     out = args.out or hub.default_output(generator.name, args.profile)
     report = engine.generate(
