@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := python3-venv fluidsynth libfluidsynth3 timgm6mb-soundfont ffmpeg
+APT_PACKAGES := python3-venv fluidsynth libfluidsynth3 timgm6mb-soundfont ffmpeg chromium
 HUB ?= $(CURDIR)/.hub
 export SYNTHSUITE_HUB := $(HUB)
 export HF_HUB_OFFLINE := 1
@@ -30,6 +30,7 @@ $(BIN)/python:
 # torch is pinned on the same line as the project so pip never reaches for a CUDA build.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q "torch==2.13.0" -e ".[all,test]"
+	$(BIN)/pip install -q --no-deps basic-pitch==0.4.0 torchcrepe==0.0.24
 	touch $@
 
 venv: system $(VENV)/.installed

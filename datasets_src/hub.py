@@ -53,6 +53,24 @@ def manifest_revision(folder: Path) -> str:
     return hashlib.sha256((folder / MANIFEST_NAME).read_bytes()).hexdigest()
 
 
+def data_revision(manifest: dict[str, Any], config: str) -> str:
+    """The content revision of one config: sha256 over its shards' paths and sha256s.
+
+    Unlike a Hub commit sha or the manifest hash, it does not change when another config is
+    added, the card is edited or the folder moves, and two byte-identical builds share it. Tasks
+    pin it and results record it, so results on different bytes are never ranked together.
+    """
+    try:
+        shards = manifest["configs"][config]["shards"]
+    except KeyError:
+        raise UserError(
+            f"dataset {manifest.get('dataset')!r} has no config {config!r}",
+            f"generate it with `synthsuite generate {manifest.get('dataset')} --config {config}`",
+        ) from None
+    listing = "".join(f"{s['path']}\t{s['sha256']}\n" for s in sorted(shards, key=lambda s: s["path"]))
+    return hashlib.sha256(listing.encode()).hexdigest()
+
+
 def verify(folder: Path) -> dict[str, Any]:
     """Check every shard listed in the manifest is present, with the recorded hash and size."""
     manifest = read_manifest(folder)

@@ -1,4 +1,8 @@
-"""The `synthsuite` command: list, generate, info, publish. Glue only: the work is in the pillars."""
+"""The `synthsuite` command. Glue only: the work is in the pillars.
+
+Dataset commands (list, generate, info, publish) are here; the others register themselves from
+synthsuite/commands/ (one module per pillar, each with `register(commands)`).
+"""
 
 import argparse
 import os
@@ -7,6 +11,7 @@ import sys
 from pathlib import Path
 
 from datasets_src.errors import UserError
+from synthsuite.commands import baselines, evaluation, leaderboard
 
 EPILOG = """examples:
   synthsuite list
@@ -14,6 +19,11 @@ EPILOG = """examples:
   synthsuite generate syntheory --config notes --profile paper --workers 2 --out data/syntheory
   synthsuite info data/syntheory --load
   synthsuite publish data/syntheory --repo-id my-lab/syntheory --create-pr
+  synthsuite tasks --suite syntheory
+  synthsuite baseline syntheory --features chroma --task syntheory/notes
+  synthsuite evaluate predictions.parquet --task syntheory/notes
+  synthsuite submit my-submission/
+  synthsuite leaderboard build --out site/
 """
 
 
@@ -22,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="synthsuite",
-        description="Generate synthetic datasets as Hugging Face Hub repos, inspect and publish them.",
+        description="Generate synthetic datasets as Hugging Face Hub repos; run baselines, evaluate, "
+        "submit and build the leaderboard.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -101,6 +112,16 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--revision", help="branch to push to (created if missing)")
     pub.add_argument("--create-pr", action="store_true", help="open a pull request instead of pushing")
     pub.add_argument("--private", action="store_true", help="create the repo as private")
+
+    for name, handler in (
+        ("list", lambda a: _list()),
+        ("generate", _generate),
+        ("info", _info),
+        ("publish", _publish),
+    ):
+        commands.choices[name].set_defaults(handler=handler)
+    for module in (evaluation, baselines, leaderboard):
+        module.register(commands)
     return parser
 
 
@@ -226,9 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
     args.argv = argv  # recorded in the manifest and card as the exact command
-    handlers = {"list": lambda a: _list(), "generate": _generate, "info": _info, "publish": _publish}
     try:
-        handlers[args.command](args)
+        args.handler(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,1 @@
+"""CLI commands of the pillars: each module's `register(commands)` adds its subcommands."""
