@@ -1,5 +1,6 @@
 """Shared fixtures: offline settings and one tiny SynTheory build reused across tests."""
 
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +16,9 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 from datasets_src import engine
 from datasets_src.executors import make_executor
 from datasets_src.generator import get_generator
+from datasets_src.hub import data_revision
+from evaluation import tasks as task_registry
+from evaluation.syntheory.tasks import CONCEPT_LABELS, concept_task
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +50,27 @@ def tiny_dataset(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tiny") / "syntheory-tiny"
     build(out)
     return out
+
+
+def pinned_tasks(folder: Path, prefix: str = "test") -> list:
+    """SynTheory tasks pinned to the revisions of `folder` (what SYNTHSUITE_TASKS carries)."""
+    manifest = engine.read_manifest(folder)
+    return [
+        concept_task(
+            c, name=f"{prefix}/{c}", repo_id=str(folder), revision=data_revision(manifest, c), profile="tiny"
+        )
+        for c in CONCEPT_LABELS
+    ]
+
+
+@pytest.fixture()
+def tiny_tasks(tiny_dataset, tmp_path, monkeypatch) -> dict:
+    """Tasks `test/<concept>` pinned to the session's tiny build, registered via SYNTHSUITE_TASKS."""
+    path = tmp_path / "tasks.json"
+    tasks = pinned_tasks(tiny_dataset)
+    path.write_text(json.dumps([t.model_dump(mode="json") for t in tasks]))
+    monkeypatch.setenv(task_registry.TASKS_ENV, str(path))
+    return {t.name: t for t in tasks}
 
 
 def shard_hashes(folder: Path) -> dict[str, str]:

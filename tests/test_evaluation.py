@@ -11,9 +11,7 @@ from conftest import run_cli
 from pydantic import ValidationError
 from sklearn import metrics as sk
 
-from datasets_src.engine import read_manifest
 from datasets_src.errors import UserError
-from datasets_src.hub import data_revision
 from evaluation import tasks as task_registry
 from evaluation.data import open_source
 from evaluation.evaluator import evaluate_predictions, references
@@ -21,27 +19,7 @@ from evaluation.metrics import accuracy, macro_f1, r2
 from evaluation.predictions import write_predictions
 from evaluation.results import read_result
 from evaluation.syntheory import EVALUATE_MODULE
-from evaluation.syntheory.tasks import CONCEPT_LABELS, concept_task
-
-
-def pinned_tasks(folder: Path, prefix: str = "test") -> list:
-    """SynTheory tasks pinned to the revisions of `folder` (what SYNTHSUITE_TASKS carries)."""
-    manifest = read_manifest(folder)
-    return [
-        concept_task(
-            c, name=f"{prefix}/{c}", repo_id=str(folder), revision=data_revision(manifest, c), profile="tiny"
-        )
-        for c in CONCEPT_LABELS
-    ]
-
-
-@pytest.fixture()
-def tiny_tasks(tiny_dataset, tmp_path, monkeypatch) -> dict:
-    path = tmp_path / "tasks.json"
-    tasks = pinned_tasks(tiny_dataset)
-    path.write_text(json.dumps([t.model_dump(mode="json") for t in tasks]))
-    monkeypatch.setenv(task_registry.TASKS_ENV, str(path))
-    return {t.name: t for t in tasks}
+from evaluation.syntheory.tasks import CONCEPT_LABELS
 
 
 def label_predictions(
