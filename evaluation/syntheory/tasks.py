@@ -41,13 +41,13 @@ CONCEPT_LABELS: dict[str, tuple[str, tuple[str, ...] | None, str]] = {
 
 # data_revision of each config, read off the builds with the pinned environment (ENVIRONMENT.md)
 PAPER_REVISIONS = {
-    "chord_progressions": "0" * 64,
-    "chords": "0" * 64,
-    "intervals": "0" * 64,
-    "notes": "0" * 64,
-    "scales": "0" * 64,
-    "tempos": "0" * 64,
-    "time_signatures": "0" * 64,
+    "chord_progressions": "335cb1c91ef8b020b89accf674621cbe7a642c26be139cb1eaa0c9d48d794622",
+    "chords": "a62ed133588d2b25f8c07a1ec251c490ed700d5974bbb60484446005796348d5",
+    "intervals": "e2938e5aac3fc89ba33cf0b57b8277888641db467d94a106f530125d3d4601a3",
+    "notes": "ec149b3e017593b374ba4639474b6e56deab4227a06949ff6ca2bfbdb077b1ef",
+    "scales": "7d12d12d603b4648fe4d256c5d113719c68d195933d8c04dd66fa991bfd195c3",
+    "tempos": "3cf217ae946eca573c258ef7e20c20df07e7937d19d5d8d02cc3505def2efafa",
+    "time_signatures": "fcd9a95d6fba72c6291dec84e65f6b4ea788ab02fbbe9adfa6bd626ef318724b",
 }
 TINY_REVISIONS = {
     "chord_progressions": "fcd863c170bb15a8aec88828d4c4ee3879553e35dd4ca994b4435f58218af85a",
