@@ -1,0 +1,1 @@
+"""SynTheory probing baselines: frozen audio features (features.py), their cache (embeddings.py), probes."""
