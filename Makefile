@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := python3-venv fluidsynth libfluidsynth3 timgm6mb-soundfont ffmpeg chromium
 HUB ?= $(CURDIR)/.hub
+DEMO ?= $(CURDIR)/demo-output
 export SYNTHSUITE_HUB := $(HUB)
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
@@ -35,11 +36,22 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 venv: system $(VENV)/.installed
 
+# The main job end to end on the tiny profile: data -> baseline -> evaluation -> leaderboard.
 demo: venv
-	rm -rf "$(HUB)/local/syntheory-tiny"
+	rm -rf "$(HUB)/local/syntheory-tiny" "$(DEMO)"
 	$(BIN)/synthsuite generate syntheory --profile tiny --workers 2
-	$(BIN)/synthsuite publish "$(HUB)/local/syntheory-tiny" --repo-id synthsuite-demo/syntheory-tiny --local
-	$(BIN)/synthsuite info "$(HUB)/synthsuite-demo/syntheory-tiny" --load
+	$(BIN)/synthsuite publish "$(HUB)/local/syntheory-tiny" --repo-id synthsuite/syntheory-tiny --local
+	$(BIN)/synthsuite info synthsuite/syntheory-tiny --load
+	$(BIN)/synthsuite baseline syntheory --profile tiny --all --features chroma --probe linear \
+	  --workers 2 --out "$(DEMO)/results"
+	mkdir -p "$(DEMO)/submission"
+	for f in "$(DEMO)"/results/*/chroma/results.json; do \
+	  cp "$$f" "$(DEMO)/submission/$$(basename "$$(dirname "$$(dirname "$$f")")").json"; done
+	printf '%s\n' '{"name": "probe-linear/chroma", "link": null, "license": "MIT",' \
+	  '"parameters": null, "saw_synthetic_data": true}' > "$(DEMO)/submission/model.json"
+	$(BIN)/synthsuite submit "$(DEMO)/submission" --store "$(DEMO)/store"
+	$(BIN)/synthsuite leaderboard build --store "$(DEMO)/store" --out "$(DEMO)/site"
+	@echo "open $(DEMO)/site/index.html, or: $(BIN)/synthsuite leaderboard serve --store $(DEMO)/store"
 
 test: venv
 	$(BIN)/ruff check .
@@ -49,4 +61,4 @@ lint: venv
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) $(HUB) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(HUB) $(DEMO) .pytest_cache .ruff_cache
