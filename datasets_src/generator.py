@@ -106,9 +106,10 @@ class Generator(ABC):
 
 def _registry() -> dict[str, type[Generator]]:
     # Imported lazily so that planning one suite never imports another's heavy stack.
+    from datasets_src.fourier import FourierSyntheticGenerator
     from datasets_src.syntheory import SynTheoryGenerator
 
-    return {g.name: g for g in (SynTheoryGenerator,)}
+    return {g.name: g for g in (SynTheoryGenerator, FourierSyntheticGenerator)}
 
 
 def generator_names() -> list[str]:

@@ -63,6 +63,10 @@ def evaluate_predictions(
     model: ModelInfo | None = None,
 ) -> Result:
     """Score one predictions file against the task's split of `dataset` (default: the task's repo)."""
+    if task.predictions.kind == "distribution":  # a PMF per row, scored against the true PMF
+        from evaluation.fourier.scoring import evaluate_pmf_predictions
+
+        return evaluate_pmf_predictions(task, predictions_path, dataset=dataset, split=split, model=model)
     started = time.perf_counter()
     split = split or task.eval_split
     if split not in task.splits:

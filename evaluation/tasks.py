@@ -51,9 +51,9 @@ class Metric(Strict):
 class PredictionFormat(Strict):
     id_column: str = "sample_id"
     column: str = "prediction"
-    kind: Literal["class", "value"]
+    kind: Literal["class", "value", "distribution"]  # distribution: one probability per class
     label_column: str = Field(description="the dataset column predictions are scored against")
-    classes: tuple[str, ...] | None = None  # for kind="class": the label names, in index order
+    classes: tuple[str, ...] | None = None  # class and distribution: the label names, in index order
 
 
 class TaskMetadata(Strict):
@@ -88,8 +88,8 @@ class TaskMetadata(Strict):
             raise ValueError(f"main_score {self.main_score!r} is not one of the metrics")
         if self.eval_split not in self.splits:
             raise ValueError(f"eval_split {self.eval_split!r} is not one of the splits {self.splits}")
-        if (self.predictions.kind == "class") != (self.predictions.classes is not None):
-            raise ValueError("class predictions need `classes`, value predictions must not have them")
+        if (self.predictions.kind == "value") == (self.predictions.classes is not None):
+            raise ValueError("class and distribution predictions need `classes`, value predictions must not")
         return self
 
     def metric(self, name: str) -> Metric:
@@ -97,9 +97,10 @@ class TaskMetadata(Strict):
 
 
 def _builtin_tasks() -> list[TaskMetadata]:
+    from evaluation.fourier.tasks import TASKS as FOURIER
     from evaluation.syntheory.tasks import TASKS as SYNTHEORY
 
-    return [*SYNTHEORY]
+    return [*SYNTHEORY, *FOURIER]
 
 
 def _extra_tasks(path: str | None) -> list[TaskMetadata]:

@@ -1,7 +1,7 @@
 """`synthsuite baseline`: reference baselines that turn a dataset into predictions and results.
 
 `syntheory` is defined here; other suites' baselines attach themselves to the same `baseline`
-subparsers from their own modules (fourier.py, decision_transformer.py).
+subparsers from their own modules (fourier.py).
 """
 
 import argparse
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from datasets_src.errors import UserError
+from synthsuite.commands import fourier
 
 if TYPE_CHECKING:
     from evaluation.results import Result
@@ -27,6 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     suites = baseline.add_subparsers(dest="suite", required=True, metavar="SUITE")
     _add_syntheory(suites)
+    fourier.add_fourier_synthetic(suites)
 
 
 def _add_syntheory(suites: argparse._SubParsersAction) -> None:

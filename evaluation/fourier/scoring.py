@@ -1,0 +1,176 @@
+"""Scoring predicted distributions: a predictions file of PMFs -> the three metrics -> a results file.
+
+The predictions format of the fourier-synthetic tasks: a parquet file with `sample_id` (string) and
+`prediction`, a list of `bins` probabilities per row (the PMF over the task's bins, in bin order),
+and the model's identity in the `synthsuite.model` metadata, as for every task. Each row must be
+finite, non-negative and sum to 1 within 1e-3; it is renormalised before scoring.
+"""
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from datasets_src.atomic import atomic_write_bytes
+from datasets_src.errors import UserError
+from evaluation.data import DatasetSource, open_source
+from evaluation.evaluator import check_revision
+from evaluation.fourier.metrics import scores
+from evaluation.predictions import MAX_BYTES, MODEL_KEY, align
+from evaluation.results import DatasetRevision, ModelInfo, Result, TaskRef, environment
+from evaluation.tasks import TaskMetadata
+
+SUM_TOLERANCE = 1e-3
+
+
+def write_pmf_predictions(
+    path: Path, task: TaskMetadata, ids: list[str], pmfs: np.ndarray, model: dict[str, Any]
+) -> None:
+    """Write PMFs (rows, bins) as float32 lists: the bytes depend only on the arguments."""
+    fmt = task.predictions
+    bins = pmfs.shape[1]
+    values = pa.FixedSizeListArray.from_arrays(pa.array(pmfs.astype(np.float32).ravel()), bins)
+    table = pa.table({fmt.id_column: pa.array(ids, pa.string()), fmt.column: values})
+    table = table.replace_schema_metadata({MODEL_KEY: json.dumps(model, sort_keys=True).encode()})
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    atomic_write_bytes(path, sink.getvalue().to_pybytes())
+
+
+def read_pmf_predictions(path: Path, task: TaskMetadata) -> tuple[list[str], np.ndarray, dict[str, Any]]:
+    """(ids, PMFs as float64 rows summing to 1, model metadata), checked against the task."""
+    fmt = task.predictions
+    if not path.is_file():
+        raise UserError(f"predictions file {path} does not exist", "pass the parquet file a baseline wrote")
+    if path.stat().st_size > MAX_BYTES:
+        raise UserError(f"predictions file {path} is over {MAX_BYTES >> 20} MiB", "write one split per file")
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise UserError(f"{path} is not a readable parquet file ({exc})", "write it with pyarrow") from None
+    for column in (fmt.id_column, fmt.column):
+        if column not in table.column_names:
+            raise UserError(
+                f"{path} has no column {column!r} (it has {', '.join(table.column_names)})",
+                f"write columns {fmt.id_column!r} and {fmt.column!r}",
+            )
+    ids = table.column(fmt.id_column).to_pylist()
+    if any(not isinstance(i, str) for i in ids):
+        raise UserError(f"{path}: column {fmt.id_column!r} must hold strings, without nulls", "fix the ids")
+    pmfs = _pmfs(path, task, table.column(fmt.column))
+    raw_model = (table.schema.metadata or {}).get(MODEL_KEY)
+    try:
+        model = json.loads(raw_model) if raw_model else {}
+    except json.JSONDecodeError:
+        model = {}
+    return ids, pmfs, model if isinstance(model, dict) else {}
+
+
+def _pmfs(path: Path, task: TaskMetadata, column: pa.ChunkedArray) -> np.ndarray:
+    bins = len(task.predictions.classes or ())
+    kind = column.type
+    is_list = pa.types.is_list(kind) or pa.types.is_fixed_size_list(kind) or pa.types.is_large_list(kind)
+    if not (is_list and pa.types.is_floating(kind.value_type)):
+        raise UserError(
+            f"{path}: {task.predictions.column!r} has type {kind}",
+            f"write a list of {bins} float probabilities per row",
+        )
+    rows = column.to_pylist()
+    if any(row is None or len(row) != bins for row in rows):
+        raise UserError(
+            f"{path}: every prediction must be a PMF over the task's {bins} bins",
+            f"write {bins} probabilities per row, in bin order",
+        )
+    pmfs = np.array(rows, dtype=np.float64).reshape(len(rows), bins)
+    if not np.all(np.isfinite(pmfs)) or np.any(pmfs < 0):
+        raise UserError(f"{path}: predictions hold negative, NaN or infinite probabilities", "fix the model")
+    sums = pmfs.sum(-1)
+    if np.any(np.abs(sums - 1) > SUM_TOLERANCE):
+        worst = float(sums[np.argmax(np.abs(sums - 1))])
+        raise UserError(
+            f"{path}: a predicted PMF sums to {worst:.6f}, not 1", "normalise each row (e.g. softmax)"
+        )
+    return pmfs / sums[:, None]
+
+
+def check_bins(task: TaskMetadata, source: DatasetSource) -> int:
+    """The task's number of bins, after checking that the dataset was generated with it."""
+    bins = len(task.predictions.classes or ())
+    built = source.manifest.get("options", {}).get("bins")
+    if built != bins:
+        raise UserError(
+            f"{source.folder} was generated with {built} bins, task {task.name} scores {bins}",
+            f"generate it without --set bins (the default is {bins})",
+        )
+    return bins
+
+
+def references(
+    task: TaskMetadata, source: DatasetSource, split: str
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(ids, true PMFs, z bins) of one split."""
+    bins = check_bins(task, source)
+    table = source.read(task.dataset.config, split, [task.predictions.id_column, "true_pmf", "z_bin"])
+    true_pmfs = np.array(table.column("true_pmf").to_pylist(), dtype=np.float64).reshape(-1, bins)
+    return (
+        table.column(task.predictions.id_column).to_pylist(),
+        true_pmfs,
+        table.column("z_bin").to_numpy().astype(np.int64),
+    )
+
+
+def evaluate_pmf_predictions(
+    task: TaskMetadata,
+    predictions_path: Path,
+    *,
+    dataset: str | None = None,
+    split: str | None = None,
+    model: ModelInfo | None = None,
+    seeds: list[int] | None = None,
+) -> Result:
+    """Score one predictions file against the task's split of `dataset` (default: the task's repo)."""
+    started = time.perf_counter()
+    split = split or task.eval_split
+    if split not in task.splits:
+        raise UserError(f"task {task.name} has no split {split!r}", f"choose one of {', '.join(task.splits)}")
+    source = open_source(dataset or task.dataset.repo_id)
+    revision = check_revision(task, source)
+    ids, pmfs, file_model = read_pmf_predictions(predictions_path, task)
+    expected, true_pmfs, z_bins = references(task, source, split)
+    order = align(predictions_path, ids, expected, set())
+    values = scores(true_pmfs, pmfs[order], z_bins)
+    if model is None:
+        try:
+            model = ModelInfo.model_validate(file_model)
+        except ValueError:
+            raise UserError(
+                f"{predictions_path} does not name its model (parquet metadata 'synthsuite.model')",
+                "write predictions with write_pmf_predictions, or pass model=",
+            ) from None
+    return Result(
+        task=TaskRef(name=task.name, version=task.version),
+        dataset=DatasetRevision(
+            repo_id=source.repo_id,
+            config=task.dataset.config,
+            revision=revision,
+            source_revision=source.source_revision,
+        ),
+        model=model,
+        main_score=values[task.main_score],
+        scores={split: values},
+        seeds=seeds or [],
+        synthsuite_version=_version(),
+        environment=environment(),
+        wall_seconds=time.perf_counter() - started,
+        settings={"predictions": predictions_path.name, "split": split},
+    )
+
+
+def _version() -> str:
+    from synthsuite import __version__
+
+    return __version__
