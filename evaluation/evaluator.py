@@ -68,17 +68,36 @@ def evaluate_predictions(
 
         return evaluate_pmf_predictions(task, predictions_path, dataset=dataset, split=split, model=model)
     started = time.perf_counter()
-    split = split or task.eval_split
-    if split not in task.splits:
-        raise UserError(f"task {task.name} has no split {split!r}", f"choose one of {', '.join(task.splits)}")
+    split = scored_split(task, split)
     source = open_source(dataset or task.dataset.repo_id)
     revision = check_revision(task, source)
     ids, values, file_model = read_predictions(predictions_path, task)
     refs = references(task, source, split)
     order = align(predictions_path, ids, refs.ids, refs.skipped)
     scores = score(task, refs.labels, values[order])
-    if model is None:
-        model = _model_from_file(predictions_path, file_model)
+    model = model or model_from_file(predictions_path, file_model)
+    return build_result(task, source, revision, model, split, scores, predictions_path, started)
+
+
+def scored_split(task: TaskMetadata, split: str | None) -> str:
+    split = split or task.eval_split
+    if split not in task.splits:
+        raise UserError(f"task {task.name} has no split {split!r}", f"choose one of {', '.join(task.splits)}")
+    return split
+
+
+def build_result(
+    task: TaskMetadata,
+    source: DatasetSource,
+    revision: str,
+    model: ModelInfo,
+    split: str,
+    scores: Scores,
+    predictions_path: Path,
+    started: float,
+    seeds: list[int] | None = None,
+) -> Result:
+    """The results record of one scored predictions file (`started`: its perf_counter start)."""
     return Result(
         task=TaskRef(name=task.name, version=task.version),
         dataset=DatasetRevision(
@@ -90,6 +109,7 @@ def evaluate_predictions(
         model=model,
         main_score=scores[task.main_score],
         scores={split: scores},
+        seeds=seeds or [],
         synthsuite_version=_version(),
         environment=environment(),
         wall_seconds=time.perf_counter() - started,
@@ -97,7 +117,7 @@ def evaluate_predictions(
     )
 
 
-def _model_from_file(path: Path, metadata: dict) -> ModelInfo:
+def model_from_file(path: Path, metadata: dict) -> ModelInfo:
     try:
         return ModelInfo.model_validate(metadata)
     except ValueError:

@@ -18,10 +18,10 @@ import pyarrow.parquet as pq
 from datasets_src.atomic import atomic_write_bytes
 from datasets_src.errors import UserError
 from evaluation.data import DatasetSource, open_source
-from evaluation.evaluator import check_revision
+from evaluation.evaluator import build_result, check_revision, model_from_file, scored_split
 from evaluation.fourier.metrics import scores
 from evaluation.predictions import MAX_BYTES, MODEL_KEY, align
-from evaluation.results import DatasetRevision, ModelInfo, Result, TaskRef, environment
+from evaluation.results import ModelInfo, Result
 from evaluation.tasks import TaskMetadata
 
 SUM_TOLERANCE = 1e-3
@@ -134,43 +134,12 @@ def evaluate_pmf_predictions(
 ) -> Result:
     """Score one predictions file against the task's split of `dataset` (default: the task's repo)."""
     started = time.perf_counter()
-    split = split or task.eval_split
-    if split not in task.splits:
-        raise UserError(f"task {task.name} has no split {split!r}", f"choose one of {', '.join(task.splits)}")
+    split = scored_split(task, split)
     source = open_source(dataset or task.dataset.repo_id)
     revision = check_revision(task, source)
     ids, pmfs, file_model = read_pmf_predictions(predictions_path, task)
     expected, true_pmfs, z_bins = references(task, source, split)
     order = align(predictions_path, ids, expected, set())
     values = scores(true_pmfs, pmfs[order], z_bins)
-    if model is None:
-        try:
-            model = ModelInfo.model_validate(file_model)
-        except ValueError:
-            raise UserError(
-                f"{predictions_path} does not name its model (parquet metadata 'synthsuite.model')",
-                "write predictions with write_pmf_predictions, or pass model=",
-            ) from None
-    return Result(
-        task=TaskRef(name=task.name, version=task.version),
-        dataset=DatasetRevision(
-            repo_id=source.repo_id,
-            config=task.dataset.config,
-            revision=revision,
-            source_revision=source.source_revision,
-        ),
-        model=model,
-        main_score=values[task.main_score],
-        scores={split: values},
-        seeds=seeds or [],
-        synthsuite_version=_version(),
-        environment=environment(),
-        wall_seconds=time.perf_counter() - started,
-        settings={"predictions": predictions_path.name, "split": split},
-    )
-
-
-def _version() -> str:
-    from synthsuite import __version__
-
-    return __version__
+    model = model or model_from_file(predictions_path, file_model)
+    return build_result(task, source, revision, model, split, values, predictions_path, started, seeds)
