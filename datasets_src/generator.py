@@ -107,9 +107,10 @@ class Generator(ABC):
 def _registry() -> dict[str, type[Generator]]:
     # Imported lazily so that planning one suite never imports another's heavy stack.
     from datasets_src.fourier import FourierSyntheticGenerator
+    from datasets_src.minatar import MinAtarReplayGenerator
     from datasets_src.syntheory import SynTheoryGenerator
 
-    return {g.name: g for g in (SynTheoryGenerator, FourierSyntheticGenerator)}
+    return {g.name: g for g in (SynTheoryGenerator, FourierSyntheticGenerator, MinAtarReplayGenerator)}
 
 
 def generator_names() -> list[str]:

@@ -3,6 +3,7 @@
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -76,7 +77,16 @@ def evaluate_predictions(
     order = align(predictions_path, ids, refs.ids, refs.skipped)
     scores = score(task, refs.labels, values[order])
     model = model or model_from_file(predictions_path, file_model)
-    return build_result(task, source, revision, model, split, scores, predictions_path, started)
+    return build_result(
+        task,
+        source,
+        revision,
+        model,
+        split,
+        scores,
+        wall_seconds=time.perf_counter() - started,
+        settings=prediction_settings(predictions_path, split),
+    )
 
 
 def scored_split(task: TaskMetadata, split: str | None) -> str:
@@ -93,11 +103,12 @@ def build_result(
     model: ModelInfo,
     split: str,
     scores: Scores,
-    predictions_path: Path,
-    started: float,
+    *,
+    wall_seconds: float,
+    settings: dict[str, Any],
     seeds: list[int] | None = None,
 ) -> Result:
-    """The results record of one scored predictions file (`started`: its perf_counter start)."""
+    """The results record of one scoring run on `split` of the task's dataset."""
     return Result(
         task=TaskRef(name=task.name, version=task.version),
         dataset=DatasetRevision(
@@ -112,9 +123,13 @@ def build_result(
         seeds=seeds or [],
         synthsuite_version=_version(),
         environment=environment(),
-        wall_seconds=time.perf_counter() - started,
-        settings={"predictions": predictions_path.name, "split": split},
+        wall_seconds=wall_seconds,
+        settings=settings,
     )
+
+
+def prediction_settings(predictions_path: Path, split: str) -> dict[str, Any]:
+    return {"predictions": predictions_path.name, "split": split}
 
 
 def model_from_file(path: Path, metadata: dict) -> ModelInfo:

@@ -98,9 +98,10 @@ class TaskMetadata(Strict):
 
 def _builtin_tasks() -> list[TaskMetadata]:
     from evaluation.fourier.tasks import TASKS as FOURIER
+    from evaluation.minatar.tasks import TASKS as MINATAR
     from evaluation.syntheory.tasks import TASKS as SYNTHEORY
 
-    return [*SYNTHEORY, *FOURIER]
+    return [*SYNTHEORY, *FOURIER, *MINATAR]
 
 
 def _extra_tasks(path: str | None) -> list[TaskMetadata]:

@@ -1,7 +1,7 @@
 """`synthsuite baseline`: reference baselines that turn a dataset into predictions and results.
 
 `syntheory` is defined here; other suites' baselines attach themselves to the same `baseline`
-subparsers from their own modules (fourier.py).
+subparsers from their own modules (fourier.py, decision_transformer.py).
 """
 
 import argparse
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from datasets_src.errors import UserError
-from synthsuite.commands import fourier
+from synthsuite.commands import decision_transformer, fourier
 
 if TYPE_CHECKING:
     from evaluation.results import Result
@@ -29,6 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     suites = baseline.add_subparsers(dest="suite", required=True, metavar="SUITE")
     _add_syntheory(suites)
     fourier.add_fourier_synthetic(suites)
+    decision_transformer.add_decision_transformer(suites)
 
 
 def _add_syntheory(suites: argparse._SubParsersAction) -> None:
