@@ -77,16 +77,7 @@ def evaluate_predictions(
     order = align(predictions_path, ids, refs.ids, refs.skipped)
     scores = score(task, refs.labels, values[order])
     model = model or model_from_file(predictions_path, file_model)
-    return build_result(
-        task,
-        source,
-        revision,
-        model,
-        split,
-        scores,
-        wall_seconds=time.perf_counter() - started,
-        settings=prediction_settings(predictions_path, split),
-    )
+    return predictions_result(task, source, revision, model, split, scores, predictions_path, started)
 
 
 def scored_split(task: TaskMetadata, split: str | None) -> str:
@@ -128,8 +119,29 @@ def build_result(
     )
 
 
-def prediction_settings(predictions_path: Path, split: str) -> dict[str, Any]:
-    return {"predictions": predictions_path.name, "split": split}
+def predictions_result(
+    task: TaskMetadata,
+    source: DatasetSource,
+    revision: str,
+    model: ModelInfo,
+    split: str,
+    scores: Scores,
+    predictions_path: Path,
+    started: float,
+    seeds: list[int] | None = None,
+) -> Result:
+    """The results record of one scored predictions file (`started`: its perf_counter start)."""
+    return build_result(
+        task,
+        source,
+        revision,
+        model,
+        split,
+        scores,
+        wall_seconds=time.perf_counter() - started,
+        settings={"predictions": predictions_path.name, "split": split},
+        seeds=seeds,
+    )
 
 
 def model_from_file(path: Path, metadata: dict) -> ModelInfo:

@@ -19,10 +19,9 @@ from datasets_src.atomic import atomic_write_bytes
 from datasets_src.errors import UserError
 from evaluation.data import DatasetSource, open_source
 from evaluation.evaluator import (
-    build_result,
     check_revision,
     model_from_file,
-    prediction_settings,
+    predictions_result,
     scored_split,
 )
 from evaluation.fourier.metrics import scores
@@ -148,14 +147,4 @@ def evaluate_pmf_predictions(
     order = align(predictions_path, ids, expected, set())
     values = scores(true_pmfs, pmfs[order], z_bins)
     model = model or model_from_file(predictions_path, file_model)
-    return build_result(
-        task,
-        source,
-        revision,
-        model,
-        split,
-        values,
-        wall_seconds=time.perf_counter() - started,
-        settings=prediction_settings(predictions_path, split),
-        seeds=seeds,
-    )
+    return predictions_result(task, source, revision, model, split, values, predictions_path, started, seeds)

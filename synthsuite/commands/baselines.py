@@ -5,12 +5,12 @@ subparsers from their own modules (fourier.py, decision_transformer.py).
 """
 
 import argparse
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from datasets_src.errors import UserError
 from synthsuite.commands import decision_transformer, fourier
+from synthsuite.commands.key_values import parse_key_values
 
 if TYPE_CHECKING:
     from evaluation.results import Result
@@ -91,7 +91,7 @@ def _syntheory(args: argparse.Namespace) -> None:
         raise UserError(f"--workers must be at least 1, got {args.workers}", "pass --workers 1 or more")
     tasks = _tasks(args.task or [], args.all, args.profile)
     settings = probe_settings(args.probe, args.seed)
-    options = _options(args.features_option)
+    options = parse_key_values(args.features_option, "--features-option", "hop_ms=20")
     extractors = [get_extractor(name, **options) for name in _feature_names(args.features or [])]
     for extractor in extractors:  # finds model files and their hashes now, not after other runs
         extractor.identity()
@@ -145,20 +145,6 @@ def _feature_names(given: list[str]) -> list[str]:
         raise UserError("no --features given", f"pass e.g. --features chroma or --features {ALL_HANDMADE}")
     names = [n for name in given for n in (HANDMADE if name == ALL_HANDMADE else (name,))]
     return list(dict.fromkeys(names))
-
-
-def _options(pairs: list[str]) -> dict[str, Any]:
-    """KEY=VALUE pairs; a VALUE that reads as JSON (10, 0.5, true) is that value, else a string."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UserError(f"--features-option {pair!r} is not KEY=VALUE", "write it as e.g. hop_ms=20")
-        try:
-            options[key] = json.loads(value)
-        except json.JSONDecodeError:
-            options[key] = value
-    return options
 
 
 def _print_table(results: list[tuple["TaskMetadata", str, "Result"]], probe: str) -> None:

@@ -5,11 +5,11 @@ The `baseline` command belongs to synthsuite/commands/baselines.py; it attaches 
 """
 
 import argparse
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from datasets_src.errors import UserError
+from synthsuite.commands.key_values import parse_key_values
 
 if TYPE_CHECKING:
     from evaluation.results import Result
@@ -76,7 +76,7 @@ def _decision_transformer(args: argparse.Namespace) -> None:
     from baselines.fourier import decision_transformer as dt
     from evaluation.minatar.tasks import MINIMAL_ACTIONS
 
-    config = dt.make_config(**_settings(args.set))
+    config = dt.make_config(**parse_key_values(args.set, "--set", "steps=500"))
     tasks = _tasks(args.game or [], args.task or [])
     seeds = list(DEFAULT_SEEDS) if args.seeds is None else args.seeds
     if not seeds or any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
@@ -123,20 +123,6 @@ def _tasks(games: list[str], names: list[str]) -> list:
                 f"task {task.name} is not a MinAtar task", "see `synthsuite tasks --suite fourier`"
             )
     return tasks
-
-
-def _settings(pairs: list[str]) -> dict[str, Any]:
-    """KEY=VALUE pairs; VALUE is read as JSON (500, 0.1) when it can be."""
-    settings: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UserError(f"--set {pair!r} is not KEY=VALUE", "write it as e.g. --set steps=500")
-        try:
-            settings[key] = json.loads(value)
-        except json.JSONDecodeError:
-            settings[key] = value
-    return settings
 
 
 def _print_table(results: list["Result"]) -> None:
