@@ -4,7 +4,10 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := python3-venv fluidsynth libfluidsynth3 timgm6mb-soundfont ffmpeg chromium
+# bpy's X11/GL libraries, and Mesa EGL for the draft engines (Workbench, EEVEE) of the force datasets
+BLENDER_APT := libx11-6 libxrender1 libxfixes3 libxi6 libxkbcommon0 libxext6 libsm6 libgl1 \
+  libegl1 libegl-mesa0 libgl1-mesa-dri
+APT_PACKAGES := python3-venv fluidsynth libfluidsynth3 timgm6mb-soundfont ffmpeg chromium $(BLENDER_APT)
 HUB ?= $(CURDIR)/.hub
 DEMO ?= $(CURDIR)/demo-output
 export SYNTHSUITE_HUB := $(HUB)
@@ -34,7 +37,20 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q --no-deps basic-pitch==0.4.0 torchcrepe==0.0.24
 	touch $@
 
-venv: system $(VENV)/.installed
+# Blender as a Python module pins numpy<2 (the main venv has numpy 2): its own venv, which the
+# force datasets' render worker runs (datasets_src/force/runner.py). The pins of the `blender` extra.
+BLENDER_VENV := .venv-blender
+$(BLENDER_VENV)/bin/python:
+	$(PY) -m venv $(BLENDER_VENV)
+	$(BLENDER_VENV)/bin/pip install -q --upgrade pip
+
+$(BLENDER_VENV)/.installed: | $(BLENDER_VENV)/bin/python
+	$(BLENDER_VENV)/bin/pip install -q "bpy==5.0.1" "av==18.1.0"
+	touch $@
+
+$(BLENDER_VENV): $(BLENDER_VENV)/.installed
+
+venv: system $(VENV)/.installed $(BLENDER_VENV)/.installed
 
 # The main job end to end on the tiny profile: data -> baseline -> evaluation -> leaderboard.
 demo: venv
@@ -61,4 +77,4 @@ lint: venv
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) $(HUB) $(DEMO) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BLENDER_VENV) $(HUB) $(DEMO) .pytest_cache .ruff_cache

@@ -22,8 +22,9 @@ MAX_BYTES = 512 * 1024 * 1024
 
 
 def write_predictions(
-    path: Path, task: TaskMetadata, ids: list[str], values: np.ndarray, model: dict[str, Any]
+    path: Path, task: TaskMetadata, ids: list[str], values: np.ndarray | pa.Array, model: dict[str, Any]
 ) -> None:
+    """Write (id, value) rows atomically, the model's identity in the file's metadata."""
     fmt = task.predictions
     table = pa.table({fmt.id_column: pa.array(ids, pa.string()), fmt.column: values})
     table = table.replace_schema_metadata({MODEL_KEY: json.dumps(model, sort_keys=True).encode()})
@@ -34,6 +35,12 @@ def write_predictions(
 
 def read_predictions(path: Path, task: TaskMetadata) -> tuple[list[str], np.ndarray, dict[str, Any]]:
     """(ids, values as class indices or floats, model metadata), checked against the format."""
+    ids, column, model = open_predictions(path, task)
+    return ids, _values(path, task, column), model
+
+
+def open_predictions(path: Path, task: TaskMetadata) -> tuple[list[str], pa.ChunkedArray, dict[str, Any]]:
+    """(ids, the raw prediction column, model metadata): the checks every prediction kind shares."""
     fmt = task.predictions
     if not path.is_file():
         raise UserError(f"predictions file {path} does not exist", "pass the parquet file a baseline wrote")
@@ -54,13 +61,12 @@ def read_predictions(path: Path, task: TaskMetadata) -> tuple[list[str], np.ndar
     ids = table.column(fmt.id_column).to_pylist()
     if any(not isinstance(i, str) for i in ids):
         raise UserError(f"{path}: column {fmt.id_column!r} must hold strings, without nulls", "fix the ids")
-    values = _values(path, task, table.column(fmt.column))
     raw_model = (table.schema.metadata or {}).get(MODEL_KEY)
     try:
         model = json.loads(raw_model) if raw_model else {}
     except json.JSONDecodeError:
         model = {}
-    return ids, values, model if isinstance(model, dict) else {}
+    return ids, table.column(fmt.column), model if isinstance(model, dict) else {}
 
 
 def _values(path: Path, task: TaskMetadata, column: pa.ChunkedArray) -> np.ndarray:

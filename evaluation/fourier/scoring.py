@@ -6,16 +6,13 @@ and the model's identity in the `synthsuite.model` metadata, as for every task. 
 finite, non-negative and sum to 1 within 1e-3; it is renormalised before scoring.
 """
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from datasets_src.atomic import atomic_write_bytes
 from datasets_src.errors import UserError
 from evaluation.data import DatasetSource, open_source
 from evaluation.evaluator import (
@@ -25,7 +22,7 @@ from evaluation.evaluator import (
     scored_split,
 )
 from evaluation.fourier.metrics import scores
-from evaluation.predictions import MAX_BYTES, MODEL_KEY, align
+from evaluation.predictions import align, open_predictions, write_predictions
 from evaluation.results import ModelInfo, Result
 from evaluation.tasks import TaskMetadata
 
@@ -36,43 +33,14 @@ def write_pmf_predictions(
     path: Path, task: TaskMetadata, ids: list[str], pmfs: np.ndarray, model: dict[str, Any]
 ) -> None:
     """Write PMFs (rows, bins) as float32 lists: the bytes depend only on the arguments."""
-    fmt = task.predictions
-    bins = pmfs.shape[1]
-    values = pa.FixedSizeListArray.from_arrays(pa.array(pmfs.astype(np.float32).ravel()), bins)
-    table = pa.table({fmt.id_column: pa.array(ids, pa.string()), fmt.column: values})
-    table = table.replace_schema_metadata({MODEL_KEY: json.dumps(model, sort_keys=True).encode()})
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
-    atomic_write_bytes(path, sink.getvalue().to_pybytes())
+    values = pa.FixedSizeListArray.from_arrays(pa.array(pmfs.astype(np.float32).ravel()), pmfs.shape[1])
+    write_predictions(path, task, ids, values, model)
 
 
 def read_pmf_predictions(path: Path, task: TaskMetadata) -> tuple[list[str], np.ndarray, dict[str, Any]]:
     """(ids, PMFs as float64 rows summing to 1, model metadata), checked against the task."""
-    fmt = task.predictions
-    if not path.is_file():
-        raise UserError(f"predictions file {path} does not exist", "pass the parquet file a baseline wrote")
-    if path.stat().st_size > MAX_BYTES:
-        raise UserError(f"predictions file {path} is over {MAX_BYTES >> 20} MiB", "write one split per file")
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise UserError(f"{path} is not a readable parquet file ({exc})", "write it with pyarrow") from None
-    for column in (fmt.id_column, fmt.column):
-        if column not in table.column_names:
-            raise UserError(
-                f"{path} has no column {column!r} (it has {', '.join(table.column_names)})",
-                f"write columns {fmt.id_column!r} and {fmt.column!r}",
-            )
-    ids = table.column(fmt.id_column).to_pylist()
-    if any(not isinstance(i, str) for i in ids):
-        raise UserError(f"{path}: column {fmt.id_column!r} must hold strings, without nulls", "fix the ids")
-    pmfs = _pmfs(path, task, table.column(fmt.column))
-    raw_model = (table.schema.metadata or {}).get(MODEL_KEY)
-    try:
-        model = json.loads(raw_model) if raw_model else {}
-    except json.JSONDecodeError:
-        model = {}
-    return ids, pmfs, model if isinstance(model, dict) else {}
+    ids, column, model = open_predictions(path, task)
+    return ids, _pmfs(path, task, column), model
 
 
 def _pmfs(path: Path, task: TaskMetadata, column: pa.ChunkedArray) -> np.ndarray:
