@@ -67,6 +67,11 @@ demo: venv
 	  '"parameters": null, "saw_synthetic_data": true}' > "$(DEMO)/submission/model.json"
 	$(BIN)/synthsuite submit "$(DEMO)/submission" --store "$(DEMO)/store"
 	$(BIN)/synthsuite leaderboard build --store "$(DEMO)/store" --out "$(DEMO)/site"
+	rm -rf "$(HUB)/local/force-point-tiny" "$(HUB)/local/force-wind-tiny"
+	$(BIN)/synthsuite generate force-point --profile tiny --workers 2
+	$(BIN)/synthsuite generate force-wind --profile tiny --workers 2
+	$(BIN)/synthsuite info "$(HUB)/local/force-point-tiny" --load
+	$(BIN)/synthsuite info "$(HUB)/local/force-wind-tiny" --load
 	@echo "open $(DEMO)/site/index.html, or: $(BIN)/synthsuite leaderboard serve --store $(DEMO)/store"
 
 test: venv

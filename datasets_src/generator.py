@@ -106,11 +106,21 @@ class Generator(ABC):
 
 def _registry() -> dict[str, type[Generator]]:
     # Imported lazily so that planning one suite never imports another's heavy stack.
+    from datasets_src.force.generator import ForcePointGenerator, ForceWindGenerator
     from datasets_src.fourier import FourierSyntheticGenerator
     from datasets_src.minatar import MinAtarReplayGenerator
     from datasets_src.syntheory import SynTheoryGenerator
 
-    return {g.name: g for g in (SynTheoryGenerator, FourierSyntheticGenerator, MinAtarReplayGenerator)}
+    return {
+        g.name: g
+        for g in (
+            SynTheoryGenerator,
+            FourierSyntheticGenerator,
+            MinAtarReplayGenerator,
+            ForcePointGenerator,
+            ForceWindGenerator,
+        )
+    }
 
 
 def generator_names() -> list[str]:

@@ -1,0 +1,244 @@
+"""force-point and force-wind end to end with real Blender (tiny profile): load_dataset of both configs,
+labels against each other, determinism across runs and worker counts, resume after SIGKILL, bad input."""
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from datasets import load_dataset
+from PIL import Image
+
+from datasets_src import engine
+from datasets_src.errors import UserError
+from datasets_src.executors import make_executor
+from datasets_src.force import balls, profiles, runner
+from datasets_src.generator import SPLITS, get_generator
+from tests.conftest import run_cli
+
+DATASETS = {"force-point": "balls", "force-wind": "flags"}
+MEDIA = ("video", "first_frame")
+TINY = profiles.PROFILES["balls"]["tiny"]
+
+
+def generate(name: str, out: Path, *, workers: int = 1, limit: int | None = None, **options):
+    engine._worker_generator.cache_clear()
+    generator = get_generator(name, options)
+    return engine.generate(
+        generator,
+        out,
+        configs=list(generator.configs),
+        profile="tiny",
+        seed=0,
+        limit=limit,
+        executor=make_executor("local", workers),
+        command="pytest",
+        progress=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_force(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("force")
+    for name in DATASETS:
+        generate(name, base / name)
+    return {name: base / name for name in DATASETS}
+
+
+def rows_by_id(folder: Path, config: str) -> dict[str, dict]:
+    table = pq.read_table(folder / "data" / config)
+    return {row["sample_id"]: row for row in table.to_pylist()}
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_load_dataset_decodes_videos_whose_first_frame_is_the_image(tiny_force, name):
+    config = DATASETS[name]
+    planned = {s: TINY.split_sizes()[s] for s in SPLITS}
+    for split, count in planned.items():
+        ds = load_dataset(str(tiny_force[name]), config, split=split)
+        assert ds.num_rows == count > 0
+    row = load_dataset(str(tiny_force[name]), config, split="train")[0]
+    frames = row["video"].get_frames_in_range(0, TINY.frames).data  # (T, 3, H, W) uint8 via torchcodec
+    assert tuple(frames.shape) == (TINY.frames, 3, TINY.height, TINY.width) == (15, 3, 64, 96)
+    assert row["first_frame"].size == (TINY.width, TINY.height)
+    first = np.asarray(row["first_frame"], dtype=np.int16)
+    decoded = frames[0].permute(1, 2, 0).numpy().astype(np.int16)
+    assert np.abs(decoded - first).mean() < 6  # the same picture, up to H.264 and yuv420p
+    assert row["num_frames"] == 15 and row["fps"] == 3.0 and row["seconds"] == 5.0
+    assert (row["width"], row["height"]) == (96, 64)
+
+
+def test_ball_labels_agree_with_each_other(tiny_force):
+    for row in rows_by_id(tiny_force["force-point"], "balls").values():
+        assert row["frame_indices"] == list(range(11, 131, 8))
+        assert row["force"] == pytest.approx((row["force_raw"] - 8) / 56) and 0 <= row["force"] <= 1
+        assert 0 <= row["angle"] < 360 and 0 <= row["angle_3d"] < 360
+        assert row["num_balls"] == len(row["ball_kinds"]) == len(row["ball_positions_px"]) in (2, 3, 4)
+        assert all(len(track) == 15 for track in row["ball_positions_3d"] + row["ball_positions_px"])
+        pushed = row["pushed_ball"]
+        assert row["is_bowling"] == (row["ball_kinds"][pushed] == "bowling")
+        assert row["mass"] == (4.0 if row["is_bowling"] else 1.0)
+        # the pushed ball is held still until the push at scene frame 22: at frame 11 it is at the poke
+        assert row["ball_positions_px"][pushed][0] == pytest.approx([row["poke_x"], row["poke_y"]], abs=0.01)
+        assert row["ground_caption"] in row["caption"]
+
+
+def test_wind_labels_agree_with_each_other(tiny_force):
+    for row in rows_by_id(tiny_force["force-wind"], "flags").values():
+        assert row["frame_indices"] == list(range(121, 241, 8))
+        assert (
+            row["wind_speed"] == pytest.approx(row["wind_speed_raw"] / 15000) and 0 <= row["wind_speed"] <= 1
+        )
+        assert 0 <= row["wind_angle"] < 360
+        assert 1 <= row["num_flags"] <= profiles.MAX_FLAGS["tiny"]
+        assert len(row["flag_colours"]) == len(row["flag_displacement_mean"]) == row["num_flags"]
+        assert all(len(d) == 15 for d in row["flag_displacement_mean"] + row["flag_displacement_max"])
+        assert any(word in row["caption"].lower() for word in ("wind", "breeze", "blow"))
+
+
+def test_same_seed_with_two_workers_gives_the_same_rows(tiny_force, tmp_path):
+    """Labels are exact. Frames: Cycles renders of the same scene differ run to run in a few pixels
+    by 1/255 (textured grounds and skies; found while building this, reported to the scene owners),
+    so pixels are compared with that tolerance and byte identity is not asserted."""
+    for name, config in DATASETS.items():
+        generate(name, tmp_path / name, workers=2, limit=2)
+        again, first = rows_by_id(tmp_path / name, config), rows_by_id(tiny_force[name], config)
+        assert len(again) == 2
+        for key, row in again.items():
+            expected = first[key]
+            assert {k: v for k, v in row.items() if k not in MEDIA} == {
+                k: v for k, v in expected.items() if k not in MEDIA
+            }
+            diff = np.abs(pixels(row["first_frame"]["bytes"]) - pixels(expected["first_frame"]["bytes"]))
+            assert diff.max() <= 1 and (diff > 0).mean() < 0.005, (key, diff.max(), (diff > 0).mean())
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def test_resume_after_sigkill_reuses_shards_and_leaves_no_blender_behind(tiny_force, tmp_path):
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "synthsuite", "generate", "force-point", "--profile", "tiny"]
+    command += ["--workers", "1", "--no-progress", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    records = out / engine.STATE_DIR / "shards"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not list(records.rglob("*.json")):
+        time.sleep(0.05)
+    blender = _children(process.pid)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (out / engine.MANIFEST_NAME).exists(), "the run finished before it was killed"
+    assert blender, "no render worker was running"
+    deadline = time.monotonic() + 20  # the worker ends when its stdin closes with the killed parent
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in blender):
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in blender)
+    finished = len(list(records.rglob("*.json")))
+
+    resumed = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert f"reused {finished} finished shards" in resumed.stdout
+    rows, expected = rows_by_id(out, "balls"), rows_by_id(tiny_force["force-point"], "balls")
+    assert rows.keys() == expected.keys()
+    assert all(rows[k]["force_raw"] == expected[k]["force_raw"] for k in rows)
+
+
+def test_a_failing_scene_is_one_clear_error_and_a_dead_worker_is_replaced():
+    settings = {"width": 96, "height": 64, "engine": "cycles", "samples": 1, "threads": 1, "frame_step": 8}
+    with pytest.raises(
+        RuntimeError, match=r"failed on a balls scene: ValueError: ball scene: balls must be present"
+    ):
+        runner.render("balls", {"ground": "nowhere"}, settings)
+    runner._worker.process.kill()
+    runner._worker.process.wait()
+    scene = balls.sample_ball_scene(np.random.default_rng(0))
+    result = runner.render("balls", scene, {**settings, "frame_step": 24})
+    assert result.frames == len(result.labels["frames"]) == 5 and result.mp4[4:8] == b"ftyp"
+
+
+def test_angle_and_strength_ranges_redraw_scenes_and_defaults_take_the_first_draw():
+    narrow = get_generator("force-point", {"angle_min": 90, "angle_max": 180, "strength_max": 20})
+    rng = np.random.default_rng(3)
+    scenes = [
+        narrow._sample_in_range(lambda: balls.sample_ball_scene(rng), "angle", "strength_raw")
+        for _ in range(20)
+    ]
+    assert all(90 <= s["angle"] <= 180 and 8 <= s["strength_raw"] <= 20 for s in scenes)
+    default = get_generator("force-point")
+    first = default._sample_in_range(
+        lambda: balls.sample_ball_scene(np.random.default_rng(7)), "angle", "strength_raw"
+    )
+    assert first == balls.sample_ball_scene(np.random.default_rng(7))
+
+
+def test_profiles_encode_and_split():
+    for config, table in profiles.PROFILES.items():
+        for profile, chosen in table.items():
+            assert profiles.parse_resolution(f"{chosen.width}x{chosen.height}") == (
+                chosen.width,
+                chosen.height,
+            )
+            assert 24 % chosen.frame_step == 0 and all(n > 0 for n in chosen.videos)
+            assert chosen.frames == 120 // chosen.frame_step
+            keys = [
+                s.key
+                for s in get_generator({"balls": "force-point", "flags": "force-wind"}[config]).plan(
+                    config, profile, 0
+                )
+            ]
+            assert len(keys) == len(set(keys)) == sum(chosen.videos)
+    assert sum(profiles.PROFILES["balls"]["paper"].videos) == 12_000
+    assert sum(profiles.PROFILES["flags"]["paper"].videos) == 15_359
+    assert (
+        profiles.PROFILES["flags"]["paper"].frames == 120 and profiles.PROFILES["balls"]["tiny"].frames == 15
+    )
+
+
+def test_missing_mesa_egl_is_explained_before_blender_starts():
+    assert runner.missing_egl("EGL_synthsuite_missing")[0].startswith("libEGL_synthsuite_missing.so")
+    assert runner.missing_egl(dri_dirs=("/nonexistent",)) == [
+        "a Mesa DRI driver such as swrast_dri.so (libgl1-mesa-dri)"
+    ] or os.environ.get("LIBGL_DRIVERS_PATH")
+    with pytest.raises(UserError, match="libegl1 libegl-mesa0 libgl1-mesa-dri"):
+        runner.check_egl("workbench", library="EGL_synthsuite_missing")
+    runner.check_egl("cycles", library="EGL_synthsuite_missing")  # Cycles needs no OpenGL
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "; fix: " in lines[0], result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "env", "expected"),
+    [
+        ("force-point", ["--set", "strength_max=70"], {}, "outside the original's strength range [8, 64]"),
+        ("force-wind", ["--set", "angle_min=-5"], {}, "outside the original's angle range [0, 360]"),
+        ("force-point", ["--set", "angle_min=200", "--set", "angle_max=100"], {}, "must be above angle_min"),
+        ("force-wind", ["--set", "resolution=97x64"], {}, "needs an even width and height"),
+        ("force-point", ["--set", "engine=opengl"], {}, "'cycles', 'workbench' or 'eevee'"),
+        ("force-point", [], {runner.BLENDER_PYTHON_ENV: sys.executable}, "bpy does not import under"),
+        ("force-wind", [], {runner.BLENDER_PYTHON_ENV: "/nonexistent/python"}, "no Blender Python at"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, name, args, env, expected):
+    out = tmp_path / "out"
+    result = run_cli("generate", name, "--profile", "tiny", "--out", str(out), *args, env=env)
+    assert expected in one_error_line(result)
+    assert not out.exists()
