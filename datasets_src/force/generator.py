@@ -7,6 +7,7 @@ A sample's scene depends only on (dataset, config, key, seed); the profile chang
 rendered of it (`profiles`).
 """
 
+import io
 import math
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
@@ -16,7 +17,7 @@ import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
 from datasets_src.errors import UserError
-from datasets_src.force import balls, card, flags, profiles, runner
+from datasets_src.force import balls, card, control, flags, profiles, runner
 from datasets_src.force.grounds import ground
 from datasets_src.force.skies import sky
 from datasets_src.generator import Generator, GeneratorOptions, SampleSpec, Stopwatch
@@ -38,6 +39,7 @@ class ForceOptions(GeneratorOptions):
     threads: int = Field(1, ge=1, le=256)  # Blender threads per worker; parallelise with --workers
     angle_min: float = ANGLE_RANGE[0]
     angle_max: float = ANGLE_RANGE[1]
+    control: bool = False  # also store the model's control video (`control` column, see control.py)
 
     @field_validator("resolution")
     @classmethod
@@ -123,6 +125,17 @@ _CAMERA = {
     "camera_lens_mm": datasets.Value("float32"),
     "camera_sensor_width_mm": datasets.Value("float32"),  # horizontal sensor fit
 }
+
+
+def _control_column(control: np.ndarray) -> bytes:
+    """The control video (frames, 3, height, width) as the bytes of a float16 .npy file.
+
+    float16 keeps the blob's values to 3 decimals at half the bytes; parquet's compression takes the
+    mostly-zero point-force maps and the constant wind maps down to a small share of that.
+    Read it back with `np.load(io.BytesIO(row["control"]))`."""
+    buffer = io.BytesIO()
+    np.save(buffer, control.astype(np.float16), allow_pickle=False)
+    return buffer.getvalue()
 
 
 def _camera_columns(camera: dict[str, Any]) -> dict[str, Any]:
@@ -238,6 +251,11 @@ class ForceGenerator(Generator):
     def card_metadata(self) -> dict[str, Any]:
         return card.metadata(self.name)
 
+    def _with_control(self, features: dict[str, Any]) -> datasets.Features:
+        if self.options.control:
+            features["control"] = datasets.Value("binary")  # float16 .npy, (frames, 3, height, width)
+        return datasets.Features(features)
+
 
 class ForcePointGenerator(ForceGenerator):
     name = "force-point"
@@ -246,7 +264,7 @@ class ForcePointGenerator(ForceGenerator):
     options_model = ForcePointOptions
 
     def features(self, config: str) -> datasets.Features:
-        return datasets.Features(
+        return self._with_control(
             {
                 **_VIDEO,
                 "angle": datasets.Value("float64"),  # on-screen direction of the pushed ball, degrees
@@ -284,7 +302,7 @@ class ForcePointGenerator(ForceGenerator):
         pushed = scene["balls"][scene["pushed"]]
         strength = scene["strength_raw"]
         low, high = balls.STRENGTH_RANGE
-        return {
+        columns = {
             **row,
             "caption": balls.ball_caption(scene),
             "angle": labels["pixel_angle"],
@@ -308,6 +326,13 @@ class ForcePointGenerator(ForceGenerator):
             "camera_offset": scene["camera"]["offset"],
             **_camera_columns(labels["camera"]),
         }
+        if self.options.control:
+            size = {"frames": row["num_frames"], "width": row["width"], "height": row["height"]}
+            poke = labels["poke_px"]
+            force = (strength - low) / (high - low)
+            point = control.point_force_control(poke[0], poke[1], labels["pixel_angle"], force, **size)
+            columns["control"] = _control_column(point)
+        return columns
 
     def card_sections(self) -> str:
         return card.POINT
@@ -320,7 +345,7 @@ class ForceWindGenerator(ForceGenerator):
     options_model = ForceWindOptions
 
     def features(self, config: str) -> datasets.Features:
-        return datasets.Features(
+        return self._with_control(
             {
                 **_VIDEO,
                 "wind_angle": datasets.Value("float64"),  # the original's: (90 - θ_blender) mod 360
@@ -358,7 +383,7 @@ class ForceWindGenerator(ForceGenerator):
         row, result = self._render_video(spec, scene, clock)
         labels = result.labels
         low, high = WIND_STRENGTH_RANGE
-        return {
+        columns = {
             **row,
             "caption": flags.flag_caption(scene),
             "wind_angle": scene["wind_angle"],
@@ -377,6 +402,11 @@ class ForceWindGenerator(ForceGenerator):
             "flag_fly_rest_px": labels["flag_fly_rest_px"],
             **_camera_columns(labels["camera"]),
         }
+        if self.options.control:
+            size = {"frames": row["num_frames"], "width": row["width"], "height": row["height"]}
+            wind = control.wind_control(columns["wind_angle"], columns["wind_speed"], **size)
+            columns["control"] = _control_column(wind)
+        return columns
 
     def card_sections(self) -> str:
         return card.WIND
