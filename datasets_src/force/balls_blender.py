@@ -193,15 +193,47 @@ def _bowling_material(rgb: tuple[float, float, float]) -> bpy.types.Material:
     return mat
 
 
+def uv_sphere(
+    name: str, radius: float, segments: int, rings: int, location: tuple[float, float, float]
+) -> bpy.types.Object:
+    """A smooth-shaded UV sphere (poles on Z), linked to the scene, its mesh built here in a fixed
+    vertex, face and corner order.
+
+    Not `bpy.ops.mesh.primitive_uv_sphere_add`: in Blender 5.0.1 it gives the same vertices but
+    its faces and their corners in a different order on every call (measured), so Cycles split
+    the quads along other diagonals and interpolated other normals, and renders of the same scene
+    differed by 1/255 in a few pixels on and around the balls (and the flags' finials)."""
+    verts = [(0.0, 0.0, radius)]
+    for i in range(1, rings):
+        phi = math.pi * i / rings
+        for j in range(segments):
+            theta = 2.0 * math.pi * j / segments  # from +Y, counter-clockwise seen from above
+            ring = radius * math.sin(phi)
+            verts.append((-ring * math.sin(theta), ring * math.cos(theta), radius * math.cos(phi)))
+    verts.append((0.0, 0.0, -radius))
+    bottom = len(verts) - 1
+
+    def v(i: int, j: int) -> int:  # ring i in 1..rings-1, segment j (wraps)
+        return 1 + (i - 1) * segments + j % segments
+
+    faces = [(0, v(1, j), v(1, j + 1)) for j in range(segments)]  # outward (counter-clockwise)
+    for i in range(1, rings - 1):
+        faces += [(v(i, j), v(i + 1, j), v(i + 1, j + 1), v(i, j + 1)) for j in range(segments)]
+    faces += [(bottom, v(rings - 1, j + 1), v(rings - 1, j)) for j in range(segments)]
+    mesh = bpy.data.meshes.new(name)
+    mesh.from_pydata(verts, [], faces)
+    mesh.shade_smooth()
+    mesh.update()
+    obj = bpy.data.objects.new(name, mesh)
+    obj.location = location
+    bpy.context.scene.collection.objects.link(obj)
+    return obj
+
+
 def _ball(index: int, ball: dict[str, Any], pushed: bool) -> bpy.types.Object:
     x, y = ball["position"]
-    bpy.ops.mesh.primitive_uv_sphere_add(
-        segments=48, ring_count=24, radius=BALL_RADIUS, location=(x, y, BALL_RADIUS)
-    )
-    obj = bpy.context.active_object
-    obj.name = f"ball_{index}"
+    obj = uv_sphere(f"ball_{index}", BALL_RADIUS, 48, 24, (x, y, BALL_RADIUS))
     obj.rotation_euler = (0.0, 0.0, math.radians(ball["yaw"]))
-    obj.data.shade_smooth()
     rgb = colour(ball["colour"])
     obj.data.materials.append(_soccer_material(rgb) if ball["kind"] == "soccer" else _bowling_material(rgb))
     body = _add_rigid_body(obj, "ACTIVE")

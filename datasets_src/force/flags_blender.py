@@ -40,6 +40,7 @@ from bpy_extras.object_utils import world_to_camera_view
 from mathutils import Vector
 
 from datasets_src.force import flags as F
+from datasets_src.force.balls_blender import uv_sphere
 from datasets_src.force.palette import colour, srgb_to_linear
 from datasets_src.force.skies import sky as get_sky
 from datasets_src.force.skies_blender import build_sky
@@ -121,16 +122,10 @@ def _add_pole(i: int, flag: dict[str, Any], materials: tuple[Any, Any]) -> bpy.t
     pole.name = f"pole_{i}"
     pole.data.materials.append(materials[0])
     pole.modifiers.new("Collision", "COLLISION")  # defaults: cloth friction 5, outer thickness 0.02
-    bpy.ops.mesh.primitive_uv_sphere_add(
-        segments=12,
-        ring_count=6,
-        radius=FINIAL_RADIUS,
-        location=(flag["x"], flag["y"], h + FINIAL_RADIUS * 0.7),
-    )
-    finial = bpy.context.object
-    finial.name = f"finial_{i}"
+    # not primitive_uv_sphere_add: its face order changes from call to call (see uv_sphere)
+    location = (flag["x"], flag["y"], h + FINIAL_RADIUS * 0.7)
+    finial = uv_sphere(f"finial_{i}", FINIAL_RADIUS, 12, 6, location)
     finial.data.materials.append(materials[1])
-    bpy.ops.object.shade_smooth()
     colliders = bpy.data.collections.new(f"pole_{i}_collider")
     colliders.objects.link(pole)
     scene.collection.children.link(colliders)
