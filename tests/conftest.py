@@ -27,15 +27,28 @@ def _local_hub(tmp_path_factory, monkeypatch):
 
 
 def build(
-    out: Path, *, workers: int = 1, executor: str = "local", configs=None, limit=None, seed=0, **options
+    out: Path,
+    *,
+    dataset: str = "syntheory",
+    profile: str = "tiny",
+    workers: int = 1,
+    executor: str = "local",
+    configs=None,
+    limit=None,
+    seed=0,
+    **options,
 ):
-    """Generate the tiny SynTheory profile into `out` (options go to the generator)."""
-    generator = get_generator("syntheory", options)
+    """Generate `dataset` (default: tiny SynTheory) into `out`; options go to the generator.
+
+    The in-process worker's cached generator is dropped first: it would keep state (options,
+    runs already read) from an earlier build in this process."""
+    engine._worker_generator.cache_clear()
+    generator = get_generator(dataset, options)
     return engine.generate(
         generator,
         out,
         configs=configs or list(generator.configs),
-        profile="tiny",
+        profile=profile,
         seed=seed,
         limit=limit,
         executor=make_executor(executor, workers),

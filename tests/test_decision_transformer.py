@@ -14,13 +14,12 @@ from baselines.fourier import decision_transformer as dt
 from baselines.fourier.head import FourierHead
 from datasets_src import engine
 from datasets_src.errors import UserError
-from datasets_src.executors import make_executor
-from datasets_src.generator import get_generator
 from datasets_src.hub import data_revision
 from datasets_src.minatar.games import get_game
 from evaluation.minatar.tasks import game_task
 from evaluation.results import read_result
 from synthsuite.commands import decision_transformer as command
+from tests.conftest import build
 
 TINY = dict(n_layer=1, n_head=2, n_embd=16, context=6, batch_size=8, steps=6, warmup_steps=2)
 
@@ -30,17 +29,7 @@ def replay_folder(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("dt")
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("SYNTHSUITE_CACHE", str(base / "cache"))
-        engine.generate(
-            get_generator("minatar-replay"),
-            base / "replay",
-            configs=["breakout", "seaquest"],
-            profile="tiny",
-            seed=0,
-            limit=None,
-            executor=make_executor("local", 1),
-            command="pytest",
-            progress=False,
-        )
+        build(base / "replay", dataset="minatar-replay", configs=["breakout", "seaquest"])
     return base / "replay"
 
 

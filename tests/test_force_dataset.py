@@ -16,32 +16,17 @@ from datasets import load_dataset
 
 from datasets_src import engine
 from datasets_src.errors import UserError
-from datasets_src.executors import make_executor
 from datasets_src.force import balls, control, profiles, runner
 from datasets_src.generator import SPLITS, get_generator
-from tests.conftest import run_cli
+from tests.conftest import build, run_cli
 
 DATASETS = {"force-point": "balls", "force-wind": "flags"}
 MEDIA = ("video", "first_frame")
 TINY = profiles.PROFILES["balls"]["tiny"]
 
 
-def generate(
-    name: str, out: Path, *, workers: int = 1, limit: int | None = None, executor: str = "local", **options
-):
-    engine._worker_generator.cache_clear()
-    generator = get_generator(name, options)
-    return engine.generate(
-        generator,
-        out,
-        configs=list(generator.configs),
-        profile="tiny",
-        seed=0,
-        limit=limit,
-        executor=make_executor(executor, workers),
-        command="pytest",
-        progress=False,
-    )
+def generate(name: str, out: Path, **settings):
+    return build(out, dataset=name, **settings)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from scipy.ndimage import gaussian_filter1d
 from baselines.fourier import synthetic
 from datasets_src import engine
 from datasets_src.errors import UserError
-from datasets_src.executors import make_executor
 from datasets_src.fourier import ROWS, densities
 from datasets_src.generator import get_generator
 from datasets_src.hub import data_revision, publish_local
@@ -23,6 +22,7 @@ from evaluation.fourier import metrics, scoring
 from evaluation.fourier.tasks import PAPER_REVISIONS, TASKS
 from evaluation.results import ModelInfo, read_result
 from synthsuite.commands.fourier import add_fourier_synthetic
+from tests.conftest import build
 
 TASK = {t.dataset.config: t for t in TASKS}
 MODEL = ModelInfo(name="test-model", revision="1")
@@ -32,18 +32,7 @@ MODEL = ModelInfo(name="test-model", revision="1")
 def paper_build(tmp_path_factory) -> Path:
     """The paper profile (3 x 5,000 rows), built once: what the tasks pin."""
     out = tmp_path_factory.mktemp("fourier") / "fourier-synthetic"
-    generator = get_generator("fourier-synthetic")
-    engine.generate(
-        generator,
-        out,
-        configs=list(generator.configs),
-        profile="paper",
-        seed=0,
-        limit=None,
-        executor=make_executor("local", 1),
-        command="pytest",
-        progress=False,
-    )
+    build(out, dataset="fourier-synthetic", profile="paper")
     return out
 
 
@@ -317,9 +306,7 @@ def test_bad_input_is_one_user_error_and_writes_nothing(paper_build, tmp_path, a
 
 def test_a_build_with_other_bins_is_refused_before_training(tmp_path):
     out = tmp_path / "bins20"
-    generator = get_generator("fourier-synthetic", {"bins": 20})
-    engine.generate(generator, out, configs=["gaussian"], profile="tiny", seed=0, limit=None,
-                    executor=make_executor("local", 1), command="pytest", progress=False)  # fmt: skip
+    build(out, dataset="fourier-synthetic", configs=["gaussian"], bins=20)
     with pytest.raises(UserError, match="generated with 20 bins"):
         baseline(
             "--head", "linear", "--config", "gaussian", "--dataset", str(out), "--out", str(tmp_path / "r")

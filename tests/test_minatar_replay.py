@@ -11,32 +11,19 @@ import pytest
 
 from datasets_src import engine
 from datasets_src.errors import UserError
-from datasets_src.executors import make_executor
 from datasets_src.generator import get_generator
 from datasets_src.minatar import dqn
 from datasets_src.minatar.games import ALE_ACTION_NAMES, GAMES, fourier_order, get_game
 from evaluation.minatar.evaluator import RandomPolicy, normalized_return, play
 from evaluation.minatar.tasks import MINIMAL_ACTIONS, TASKS
-from tests.conftest import run_cli
+from tests.conftest import build, run_cli
 
 CONFIGS = ["breakout", "seaquest"]
 
 
 def generate(out: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, configs=CONFIGS, **options) -> Path:
     monkeypatch.setenv("SYNTHSUITE_CACHE", str(cache))
-    engine._worker_generator.cache_clear()  # the in-process worker would keep the runs it already read
-    generator = get_generator("minatar-replay", options)
-    engine.generate(
-        generator,
-        out,
-        configs=configs,
-        profile="tiny",
-        seed=0,
-        limit=None,
-        executor=make_executor("local", 1),
-        command="pytest",
-        progress=False,
-    )
+    build(out, dataset="minatar-replay", configs=configs, **options)
     return out
 
 
