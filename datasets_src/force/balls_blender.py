@@ -16,14 +16,11 @@ proportional to strength / mass. Distractors are active throughout and stay stil
 """
 
 import math
-import struct
 from pathlib import Path
 from typing import Any
 
 import bpy
 from bpy_extras import anim_utils
-from bpy_extras.object_utils import world_to_camera_view
-from mathutils import Vector
 
 from datasets_src.force.balls import (
     BALL_RADIUS,
@@ -32,9 +29,10 @@ from datasets_src.force.balls import (
     camera_pose,
     validate_ball_scene,
 )
+from datasets_src.force.blender_tools import configure_render, screen_angle, to_pixels, uv_sphere, write_frame
 from datasets_src.force.grounds import ground
 from datasets_src.force.grounds_blender import build_ground_material
-from datasets_src.force.palette import colour, srgb_to_linear
+from datasets_src.force.palette import colour, linear_rgba, srgb_to_linear
 
 SIM_END = 130
 PUSH_START, PUSH_FRAMES = 22, 24
@@ -50,11 +48,6 @@ GROUND_FRICTION = 0.8
 GROUND_SIZE = 80.0
 SUN_ENERGY = 3.0
 WORLD_COLOUR = (0.55, 0.62, 0.72)  # sRGB, a pale sky for ambient light
-ENGINES = {"cycles": "CYCLES", "eevee": "BLENDER_EEVEE", "workbench": "BLENDER_WORKBENCH"}
-
-
-def _rgba(rgb: tuple[float, float, float]) -> tuple[float, float, float, float]:
-    return (*srgb_to_linear(rgb), 1.0)
 
 
 def _constant_keys(owner: bpy.types.bpy_struct, path: str, keys: list[tuple[int, object]], obj) -> None:
@@ -69,37 +62,18 @@ def _constant_keys(owner: bpy.types.bpy_struct, path: str, keys: list[tuple[int,
 
 
 def _setup_render(sc: bpy.types.Scene, settings: dict[str, Any]) -> None:
-    engine = settings["engine"]
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {sorted(ENGINES)}, got {engine!r}")
-    r = sc.render
-    r.engine = ENGINES[engine]
-    r.resolution_x, r.resolution_y, r.resolution_percentage = settings["width"], settings["height"], 100
-    r.fps = 24
-    r.threads_mode, r.threads = "FIXED", int(settings["threads"])
-    r.use_persistent_data = True  # keep the BVH between frames
-    r.image_settings.file_format = "PNG"
-    r.image_settings.color_mode, r.image_settings.color_depth = "RGB", "8"
-    for prop in r.bl_rna.properties:  # no date / render-time metadata: PNG bytes must repeat
-        if prop.identifier.startswith("use_stamp"):
-            setattr(r, prop.identifier, False)
+    configure_render(sc, settings)
     sc.view_settings.view_transform = "Standard"  # palette colours render as named
-    if engine == "cycles":
+    if settings["engine"] == "cycles":
         c = sc.cycles
-        c.device, c.samples, c.seed, c.use_animated_seed = "CPU", int(settings["samples"]), 0, False
-        c.use_denoising, c.use_adaptive_sampling = False, False
         c.max_bounces, c.diffuse_bounces, c.glossy_bounces = 4, 2, 2
-    elif engine == "eevee":
-        sc.eevee.taa_render_samples = int(settings["samples"])
-    else:
-        sc.display.shading.light, sc.display.shading.color_type = "STUDIO", "MATERIAL"
 
 
 def _world(sc: bpy.types.Scene) -> None:
     world = bpy.data.worlds.new("world")
     world.use_nodes = True
     background = world.node_tree.nodes["Background"]
-    background.inputs["Color"].default_value = _rgba(WORLD_COLOUR)
+    background.inputs["Color"].default_value = linear_rgba(WORLD_COLOUR)
     background.inputs["Strength"].default_value = 0.8
     world.color = srgb_to_linear(WORLD_COLOUR)
     sc.world = world
@@ -165,7 +139,10 @@ def _soccer_material(patch: tuple[float, float, float]) -> bpy.types.Material:
     body = nodes.new("ShaderNodeMix")
     body.data_type = "RGBA"
     links.new(panel.outputs["Value"], body.inputs["Factor"])
-    body.inputs["A"].default_value, body.inputs["B"].default_value = _rgba((0.93, 0.93, 0.9)), _rgba(patch)
+    body.inputs["A"].default_value, body.inputs["B"].default_value = (
+        linear_rgba((0.93, 0.93, 0.9)),
+        linear_rgba(patch),
+    )
     seam = nodes.new("ShaderNodeValToRGB")
     seam.color_ramp.elements[0].position, seam.color_ramp.elements[0].color = 0.0, (0.02, 0.02, 0.02, 1)
     seam.color_ramp.elements[1].position, seam.color_ramp.elements[1].color = 0.05, (1, 1, 1, 1)
@@ -179,7 +156,7 @@ def _soccer_material(patch: tuple[float, float, float]) -> bpy.types.Material:
     bsdf.inputs["Roughness"].default_value = 0.45
     links.new(shade.outputs["Result"], bsdf.inputs["Base Color"])
     links.new(bsdf.outputs["BSDF"], nodes.new("ShaderNodeOutputMaterial").inputs["Surface"])
-    mat.diffuse_color = _rgba(tuple(0.5 * (p + 0.93) for p in patch))
+    mat.diffuse_color = linear_rgba(tuple(0.5 * (p + 0.93) for p in patch))
     return mat
 
 
@@ -187,47 +164,10 @@ def _bowling_material(rgb: tuple[float, float, float]) -> bpy.types.Material:
     mat = bpy.data.materials.new("bowling")
     mat.use_nodes = True
     bsdf = mat.node_tree.nodes["Principled BSDF"]
-    bsdf.inputs["Base Color"].default_value = _rgba(rgb)
+    bsdf.inputs["Base Color"].default_value = linear_rgba(rgb)
     bsdf.inputs["Roughness"].default_value = 0.05
-    mat.diffuse_color, mat.roughness = _rgba(rgb), 0.05
+    mat.diffuse_color, mat.roughness = linear_rgba(rgb), 0.05
     return mat
-
-
-def uv_sphere(
-    name: str, radius: float, segments: int, rings: int, location: tuple[float, float, float]
-) -> bpy.types.Object:
-    """A smooth-shaded UV sphere (poles on Z), linked to the scene, its mesh built here in a fixed
-    vertex, face and corner order.
-
-    Not `bpy.ops.mesh.primitive_uv_sphere_add`: in Blender 5.0.1 it gives the same vertices but
-    its faces and their corners in a different order on every call (measured), so Cycles split
-    the quads along other diagonals and interpolated other normals, and renders of the same scene
-    differed by 1/255 in a few pixels on and around the balls (and the flags' finials)."""
-    verts = [(0.0, 0.0, radius)]
-    for i in range(1, rings):
-        phi = math.pi * i / rings
-        for j in range(segments):
-            theta = 2.0 * math.pi * j / segments  # from +Y, counter-clockwise seen from above
-            ring = radius * math.sin(phi)
-            verts.append((-ring * math.sin(theta), ring * math.cos(theta), radius * math.cos(phi)))
-    verts.append((0.0, 0.0, -radius))
-    bottom = len(verts) - 1
-
-    def v(i: int, j: int) -> int:  # ring i in 1..rings-1, segment j (wraps)
-        return 1 + (i - 1) * segments + j % segments
-
-    faces = [(0, v(1, j), v(1, j + 1)) for j in range(segments)]  # outward (counter-clockwise)
-    for i in range(1, rings - 1):
-        faces += [(v(i, j), v(i + 1, j), v(i + 1, j + 1), v(i, j + 1)) for j in range(segments)]
-    faces += [(bottom, v(rings - 1, j + 1), v(rings - 1, j)) for j in range(segments)]
-    mesh = bpy.data.meshes.new(name)
-    mesh.from_pydata(verts, [], faces)
-    mesh.shade_smooth()
-    mesh.update()
-    obj = bpy.data.objects.new(name, mesh)
-    obj.location = location
-    bpy.context.scene.collection.objects.link(obj)
-    return obj
 
 
 def _ball(index: int, ball: dict[str, Any], pushed: bool) -> bpy.types.Object:
@@ -263,33 +203,6 @@ def _force_field(ball: dict[str, Any], angle_deg: float, strength: float) -> Non
     _constant_keys(field, "strength", [(1, 0.0), (PUSH_START, float(strength)), (end, 0.0)], field_obj)
 
 
-def _pixels(sc: bpy.types.Scene, cam: bpy.types.Object, xyz: Vector) -> list[float]:
-    """Pixel coordinates, origin bottom-left, pixel centres at integers: (0,0)..(W-1,H-1)."""
-    co = world_to_camera_view(sc, cam, xyz)
-    return [co.x * sc.render.resolution_x - 0.5, co.y * sc.render.resolution_y - 0.5]
-
-
-_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt", b"tIME")
-
-
-def _strip_png_text(path: Path) -> None:
-    """Drop the text chunks Cycles writes whatever the stamp settings (render times change every
-    run), so that the same scene gives the same PNG bytes."""
-    data = path.read_bytes()
-    kept, pos = [data[:8]], 8
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        end = pos + 12 + length
-        if data[pos + 4 : pos + 8] not in _TEXT_CHUNKS:
-            kept.append(data[pos:end])
-        pos = end
-    path.write_bytes(b"".join(kept))
-
-
-def _angle(a: list[float], b: list[float]) -> float:
-    return math.degrees(math.atan2(b[1] - a[1], b[0] - a[0])) % 360.0
-
-
 def render_ball_scene(scene: dict[str, Any], settings: dict[str, Any], frames_dir: str) -> dict[str, Any]:
     """Build the scene (after the caller's factory reset), simulate 1..130, render the output
     frames to frames_dir/frame_0000.png.., and return the labels read back from the simulation."""
@@ -320,19 +233,16 @@ def render_ball_scene(scene: dict[str, Any], settings: dict[str, Any], frames_di
         depsgraph = bpy.context.evaluated_depsgraph_get()
         points = [b.evaluated_get(depsgraph).matrix_world.translation.copy() for b in balls]
         xyz[frame] = [[round(v, 6) for v in p] for p in points]
-        px[frame] = [[round(v, 4) for v in _pixels(sc, cam, p)] for p in points]
+        px[frame] = [[round(v, 4) for v in to_pixels(sc, cam, p)] for p in points]
         if frame in out_frames:
-            path = out / f"frame_{out_frames.index(frame):04d}.png"
-            sc.render.filepath = str(path)
-            bpy.ops.render.render(write_still=True)
-            _strip_png_text(path)
+            write_frame(sc, out / f"frame_{out_frames.index(frame):04d}.png")
 
     location, rotation = camera_pose(scene["camera"])
     return {
         "frames": out_frames,
         "ball_positions_3d": [[xyz[f][i] for f in out_frames] for i in range(len(balls))],
         "ball_positions_px": [[px[f][i] for f in out_frames] for i in range(len(balls))],
-        "pixel_angle": round(_angle(px[ANGLE_FRAMES[0]][pushed], px[ANGLE_FRAMES[1]][pushed]), 4),
+        "pixel_angle": round(screen_angle(px[ANGLE_FRAMES[0]][pushed], px[ANGLE_FRAMES[1]][pushed]), 4),
         "poke_px": px[1][pushed],
         "force_angle_3d": float(scene["angle"]),
         "camera": {

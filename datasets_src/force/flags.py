@@ -27,7 +27,6 @@ STRENGTH_MAX = 15000.0
 WIND_ON_FRAME = 121  # strength 0 up to frame 120 (the rest pose), the sampled strength from 121
 SIM_END_FRAME = 240
 OUTPUT_FRAMES = tuple(range(WIND_ON_FRAME, SIM_END_FRAME + 1))  # 120 frames, 5 s at 24 fps
-FPS = 24
 
 FLAG_WIDTH, FLAG_HEIGHT = 1.5, 1.0
 POLE_HEIGHT = 4.0  # the first flag's pole; the flag's top edge hangs just under the finial

@@ -32,16 +32,15 @@ Pixels: origin bottom-left, x right, y up, pixel centres at integers; angles 0 =
 
 import math
 import os
+from pathlib import Path
 from typing import Any
 
 import bpy
 import numpy as np
-from bpy_extras.object_utils import world_to_camera_view
-from mathutils import Vector
 
 from datasets_src.force import flags as F
-from datasets_src.force.balls_blender import uv_sphere
-from datasets_src.force.palette import colour, srgb_to_linear
+from datasets_src.force.blender_tools import configure_render, screen_angle, to_pixels, uv_sphere, write_frame
+from datasets_src.force.palette import colour, linear_rgba
 from datasets_src.force.skies import sky as get_sky
 from datasets_src.force.skies_blender import build_sky
 
@@ -51,8 +50,6 @@ FINIAL_RADIUS = 0.06
 FLAG_TOP_GAP = 0.08  # between the pole top and the flag's top edge
 RIPPLE = 0.03  # small out-of-plane wave of the rest mesh, so the cloth is never exactly flat
 REST_FRAME = F.WIND_ON_FRAME - 1
-
-ENGINES = {"cycles": "CYCLES", "workbench": "BLENDER_WORKBENCH", "eevee": "BLENDER_EEVEE"}
 
 
 def _grid() -> tuple[
@@ -82,10 +79,10 @@ FLY_EDGE = np.array([k % FLAG_NX == FLAG_NX - 1 for k in range(FLAG_NX * FLAG_NZ
 def _principled(name: str, rgb: tuple[float, float, float], roughness: float, metallic: float = 0.0):
     mat = bpy.data.materials.new(name)
     bsdf = mat.node_tree.nodes["Principled BSDF"]
-    bsdf.inputs["Base Color"].default_value = (*srgb_to_linear(rgb), 1.0)
+    bsdf.inputs["Base Color"].default_value = linear_rgba(rgb)
     bsdf.inputs["Roughness"].default_value = roughness
     bsdf.inputs["Metallic"].default_value = metallic
-    mat.diffuse_color = (*srgb_to_linear(rgb), 1.0)  # what Workbench shows
+    mat.diffuse_color = linear_rgba(rgb)  # what Workbench shows
     return mat
 
 
@@ -102,13 +99,13 @@ def _flag_material(name: str, top: str, bottom: str):
     step.inputs[1].default_value = 0.5
     mix = nodes.new("ShaderNodeMix")
     mix.data_type = "RGBA"
-    mix.inputs["A"].default_value = (*srgb_to_linear(colour(bottom)), 1.0)
-    mix.inputs["B"].default_value = (*srgb_to_linear(colour(top)), 1.0)
+    mix.inputs["A"].default_value = linear_rgba(colour(bottom))
+    mix.inputs["B"].default_value = linear_rgba(colour(top))
     links.new(uv.outputs["UV"], sep.inputs["Vector"])
     links.new(sep.outputs["Y"], step.inputs[0])
     links.new(step.outputs["Value"], mix.inputs["Factor"])
     links.new(mix.outputs["Result"], bsdf.inputs["Base Color"])
-    mat.diffuse_color = (*srgb_to_linear(colour(top)), 1.0)
+    mat.diffuse_color = linear_rgba(colour(top))
     return mat
 
 
@@ -210,34 +207,9 @@ def _add_camera(cam: dict[str, Any]) -> bpy.types.Object:
 
 def _configure_render(settings: dict[str, Any]) -> None:
     scene = bpy.context.scene
-    r = scene.render
-    engine = settings.get("engine", "cycles")
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {sorted(ENGINES)}, got {engine!r}")
-    r.engine = ENGINES[engine]
-    r.resolution_x, r.resolution_y = int(settings["width"]), int(settings["height"])
-    r.resolution_percentage = 100
-    r.fps = F.FPS
-    r.threads_mode = "FIXED"
-    r.threads = int(settings.get("threads", 1))
-    r.use_persistent_data = True  # keep the synced scene (sky, ground, poles) between frames
-    r.image_settings.file_format = "PNG"
-    r.image_settings.color_mode = "RGB"
-    r.image_settings.color_depth = "8"
-    r.use_file_extension = False  # the paths we set end in .png
+    configure_render(scene, settings)
+    scene.render.use_file_extension = False  # the paths we set end in .png
     scene.frame_start, scene.frame_end = 1, F.SIM_END_FRAME
-    if engine == "cycles":
-        scene.cycles.device = "CPU"
-        scene.cycles.samples = int(settings["samples"])
-        scene.cycles.use_adaptive_sampling = False
-        scene.cycles.use_denoising = False
-        scene.cycles.seed = 0
-        scene.cycles.use_animated_seed = False
-    elif engine == "eevee":
-        scene.eevee.taa_render_samples = int(settings["samples"])
-    else:
-        shading = scene.display.shading
-        shading.light, shading.color_type = "STUDIO", "MATERIAL"
 
 
 def _world_coords(obj, depsgraph) -> np.ndarray:
@@ -250,34 +222,6 @@ def _world_coords(obj, depsgraph) -> np.ndarray:
     evaluated.to_mesh_clear()
     co = co.reshape(-1, 3)
     return co @ matrix[:3, :3].T + matrix[:3, 3]
-
-
-def strip_png_metadata(path: str) -> None:
-    """Keep only a PNG's critical chunks (IHDR, PLTE, IDAT, IEND): Cycles writes its render times
-    as text chunks, which would make identical renders differ byte for byte."""
-    with open(path, "rb") as fh:
-        data = fh.read()
-    out, pos = [data[:8]], 8
-    while pos < len(data):
-        length = int.from_bytes(data[pos : pos + 4], "big")
-        end = pos + 12 + length
-        if data[pos + 4 : pos + 5].isupper():  # critical chunk
-            out.append(data[pos:end])
-        pos = end
-    with open(path, "wb") as fh:
-        fh.write(b"".join(out))
-
-
-def _to_px(camera, point) -> np.ndarray:
-    """World point -> pixel coordinates (bottom-left origin, x right, y up; pixel centres at
-    integers, so the image spans (0, 0)..(W - 1, H - 1))."""
-    r = bpy.context.scene.render
-    ndc = world_to_camera_view(bpy.context.scene, camera, Vector(point))
-    return np.array([ndc.x * r.resolution_x - 0.5, ndc.y * r.resolution_y - 0.5])
-
-
-def _angle(vec: np.ndarray) -> float:
-    return float(math.degrees(math.atan2(vec[1], vec[0])) % 360.0)
 
 
 def render_flag_scene(scene: dict[str, Any], settings: dict[str, Any], frames_dir: str) -> dict[str, Any]:
@@ -315,7 +259,7 @@ def render_flag_scene(scene: dict[str, Any], settings: dict[str, Any], frames_di
         if frame == REST_FRAME:
             depsgraph = bpy.context.evaluated_depsgraph_get()
             rest = [_world_coords(obj, depsgraph) for obj in flag_objs]
-            fly_rest_px = [_to_px(camera, r[FLY_EDGE].mean(axis=0)).tolist() for r in rest]
+            fly_rest_px = [to_pixels(bscene, camera, r[FLY_EDGE].mean(axis=0)) for r in rest]
         if k < len(out_frames) and frame == out_frames[k]:
             depsgraph = bpy.context.evaluated_depsgraph_get()
             for i, obj in enumerate(flag_objs):
@@ -324,17 +268,16 @@ def render_flag_scene(scene: dict[str, Any], settings: dict[str, Any], frames_di
                 disp_mean[i][k] = float(d.mean())
                 disp_max[i][k] = float(d.max())
                 pinned_max[i] = max(pinned_max[i], float(d[PINNED].max()))
-                fly_px[i][k] = _to_px(camera, co[FLY_EDGE].mean(axis=0)).tolist()
-            path = os.path.join(frames_dir, f"frame_{k:04d}.png")
-            bscene.render.filepath = path
-            bpy.ops.render.render(write_still=True)
-            strip_png_metadata(path)
+                fly_px[i][k] = to_pixels(bscene, camera, co[FLY_EDGE].mean(axis=0))
+            write_frame(bscene, Path(frames_dir) / f"frame_{k:04d}.png")
             k += 1
 
-    screen_dir = [_angle(np.subtract(fly_px[i][-1], fly_rest_px[i])) for i in range(n)]
+    screen_dir = [screen_angle(fly_rest_px[i], fly_px[i][-1]) for i in range(n)]
     centre = rest[0].mean(axis=0)
     wind_vec = np.array(F.wind_direction(scene["wind_angle_blender"]))
-    wind_screen = _angle(_to_px(camera, centre + 0.5 * wind_vec) - _to_px(camera, centre))
+    wind_screen = screen_angle(
+        to_pixels(bscene, camera, centre), to_pixels(bscene, camera, centre + 0.5 * wind_vec)
+    )
     return {
         "frames": out_frames,
         "flag_displacement_mean": disp_mean,
@@ -346,7 +289,7 @@ def render_flag_scene(scene: dict[str, Any], settings: dict[str, Any], frames_di
         "flag_fly_rest_px": fly_rest_px,
         "camera": {
             "location": [float(v) for v in camera.location],
-            "rotation_euler_deg": [math.degrees(a) for a in camera.rotation_euler],
+            "rotation_euler": [float(a) for a in camera.rotation_euler],  # XYZ, radians
             "lens_mm": float(camera.data.lens),
             "sensor_width_mm": float(camera.data.sensor_width),
             "width": int(bscene.render.resolution_x),

@@ -8,7 +8,6 @@ rendered of it (`profiles`).
 """
 
 import io
-import math
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
@@ -139,13 +138,9 @@ def _control_column(control: np.ndarray) -> bytes:
 
 
 def _camera_columns(camera: dict[str, Any]) -> dict[str, Any]:
-    if "rotation_euler" in camera:  # balls_blender: radians
-        rotation = camera["rotation_euler"]
-    else:  # flags_blender: degrees
-        rotation = [math.radians(a) for a in camera["rotation_euler_deg"]]
     return {
         "camera_location": camera["location"],
-        "camera_rotation_euler": rotation,
+        "camera_rotation_euler": camera["rotation_euler"],
         "camera_lens_mm": camera["lens_mm"],
         "camera_sensor_width_mm": camera["sensor_width_mm"],
     }

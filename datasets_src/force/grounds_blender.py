@@ -7,11 +7,7 @@ Voronoi, brick, checker, wave, magic) to a base colour, a bump height and a roug
 import bpy
 
 from datasets_src.force.grounds import Ground
-from datasets_src.force.palette import srgb_to_linear
-
-
-def _rgba(rgb: tuple[float, float, float]) -> tuple[float, float, float, float]:
-    return (*srgb_to_linear(rgb), 1.0)
+from datasets_src.force.palette import linear_rgba
 
 
 class _Graph:
@@ -75,8 +71,8 @@ class _Graph:
 
 def _stops(colours: tuple, positions: tuple[float, ...] = (0.25, 0.75)) -> list[tuple[float, tuple]]:
     if len(colours) == 2:
-        return [(positions[0], _rgba(colours[0])), (positions[1], _rgba(colours[1]))]
-    return [(0.2, _rgba(colours[0])), (0.5, _rgba(colours[1])), (0.8, _rgba(colours[2]))]
+        return [(positions[0], linear_rgba(colours[0])), (positions[1], linear_rgba(colours[1]))]
+    return [(0.2, linear_rgba(colours[0])), (0.5, linear_rgba(colours[1])), (0.8, linear_rgba(colours[2]))]
 
 
 def _pattern(g: _Graph, ground: Ground, vector) -> tuple:
@@ -90,7 +86,9 @@ def _pattern(g: _Graph, ground: Ground, vector) -> tuple:
         blades = g.noise(vector, s, 12.0, 0.0, roughness=0.8)
         clumps = g.voronoi(vector, s / 6.0)
         base = g.ramp(blades.outputs["Fac"], _stops(c[:2], (0.3, 0.7)))
-        colour = g.mix(clumps.outputs["Distance"], base, _rgba(c[-1]) if len(c) > 2 else base, "OVERLAY")
+        colour = g.mix(
+            clumps.outputs["Distance"], base, linear_rgba(c[-1]) if len(c) > 2 else base, "OVERLAY"
+        )
         return colour, blades.outputs["Fac"]
     if ground.kind in ("cobble", "gravel", "cracked"):
         cells = g.voronoi(vector, s)
@@ -98,24 +96,24 @@ def _pattern(g: _Graph, ground: Ground, vector) -> tuple:
         if ground.kind == "cracked":
             base = g.ramp(g.noise(vector, s * 3.0, 6.0, 0.5).outputs["Fac"], _stops(c[1:], (0.3, 0.7)))
             crack = g.ramp(edges.outputs["Distance"], [(0.0, (1, 1, 1, 1)), (0.04, (0, 0, 0, 1))])
-            return g.mix(crack, base, _rgba(c[0])), edges.outputs["Distance"]
+            return g.mix(crack, base, linear_rgba(c[0])), edges.outputs["Distance"]
         per_cell = g.node("ShaderNodeRGBToBW")
         g.link(cells.outputs["Color"], per_cell.inputs["Color"])
-        stone = g.ramp(per_cell.outputs["Val"], [(0.0, _rgba(c[1])), (1.0, _rgba(c[2]))])
+        stone = g.ramp(per_cell.outputs["Val"], [(0.0, linear_rgba(c[1])), (1.0, linear_rgba(c[2]))])
         grime = g.noise(vector, s * 4.0, 8.0).outputs["Fac"]
         stone = g.mix(0.3, stone, g.ramp(grime, _stops(c[1:], (0.3, 0.7))), "MULTIPLY")
         width = 0.08 if ground.kind == "cobble" else 0.25
         grout = g.ramp(edges.outputs["Distance"], [(0.0, (1, 1, 1, 1)), (width, (0, 0, 0, 1))])
         height = g.ramp(edges.outputs["Distance"], [(0.0, (0, 0, 0, 1)), (width * 2, (1, 1, 1, 1))])
-        return g.mix(grout, stone, _rgba(c[0])), height
+        return g.mix(grout, stone, linear_rgba(c[0])), height
     if ground.kind in ("brick", "tiles"):
         tiles = ground.kind == "tiles"
         node = g.node(
             "ShaderNodeTexBrick",
             {
-                "Color1": _rgba(c[1]),
-                "Color2": _rgba(c[2]),
-                "Mortar": _rgba(c[0]),
+                "Color1": linear_rgba(c[1]),
+                "Color2": linear_rgba(c[2]),
+                "Mortar": linear_rgba(c[0]),
                 "Scale": s,
                 "Mortar Size": 0.015 if tiles else 0.02,
                 "Brick Width": 0.5,
@@ -134,7 +132,9 @@ def _pattern(g: _Graph, ground: Ground, vector) -> tuple:
         )
         return colour, g.ramp(node.outputs["Fac"], [(0.0, (1, 1, 1, 1)), (1.0, (0, 0, 0, 1))])
     if ground.kind == "checker":
-        node = g.node("ShaderNodeTexChecker", {"Color1": _rgba(c[0]), "Color2": _rgba(c[1]), "Scale": s})
+        node = g.node(
+            "ShaderNodeTexChecker", {"Color1": linear_rgba(c[0]), "Color2": linear_rgba(c[1]), "Scale": s}
+        )
         g.link(vector, node.inputs["Vector"])
         grime = g.ramp(
             g.noise(vector, 3.0, 8.0).outputs["Fac"], [(0.3, (0.7, 0.7, 0.7, 1)), (0.7, (1, 1, 1, 1))]
@@ -154,7 +154,7 @@ def _pattern(g: _Graph, ground: Ground, vector) -> tuple:
             vector = mapping.outputs["Vector"]
         g.link(vector, node.inputs["Vector"])
         if ground.kind == "marble":  # thin dark veins on a light stone
-            stops = [(0.0, _rgba(c[0])), (0.1, _rgba(c[1])), (1.0, _rgba(c[2]))]
+            stops = [(0.0, linear_rgba(c[0])), (0.1, linear_rgba(c[1])), (1.0, linear_rgba(c[2]))]
         else:
             stops = _stops(c, (0.1, 0.9) if ground.kind == "wood" else (0.3, 0.7))
         return g.ramp(node.outputs["Fac"], stops), node.outputs["Fac"]
@@ -180,6 +180,6 @@ def build_ground_material(ground: Ground) -> bpy.types.Material:
     g.link(bsdf.outputs["BSDF"], output.inputs["Surface"])
     # Workbench shows the viewport colour: the mean of the ground's colours.
     mean = [sum(col[i] for col in ground.colours) / len(ground.colours) for i in range(3)]
-    material.diffuse_color = _rgba(tuple(mean))
+    material.diffuse_color = linear_rgba(tuple(mean))
     material.roughness = ground.roughness
     return material

@@ -143,3 +143,8 @@ def srgb_to_linear(rgb: tuple[float, float, float]) -> tuple[float, float, float
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
     return (one(rgb[0]), one(rgb[1]), one(rgb[2]))
+
+
+def linear_rgba(rgb: tuple[float, float, float]) -> tuple[float, float, float, float]:
+    """An sRGB colour as the opaque linear RGBA that Blender's colour sockets take."""
+    return (*srgb_to_linear(rgb), 1.0)

@@ -4,7 +4,7 @@ import math
 
 import bpy
 
-from datasets_src.force.palette import srgb_to_linear
+from datasets_src.force.palette import linear_rgba
 from datasets_src.force.skies import Sky
 
 GROUND_SIZE = 4000.0  # metres: its edge sits 0.05 degrees below the horizon, so no sky shows under it
@@ -61,8 +61,8 @@ def build_ground(sky: Sky) -> bpy.types.Object:
     noise.inputs["Detail"].default_value = 6.0
     mix = nodes.new("ShaderNodeMix")
     mix.data_type = "RGBA"
-    mix.inputs["A"].default_value = (*srgb_to_linear(g.colour_a), 1.0)
-    mix.inputs["B"].default_value = (*srgb_to_linear(g.colour_b), 1.0)
+    mix.inputs["A"].default_value = linear_rgba(g.colour_a)
+    mix.inputs["B"].default_value = linear_rgba(g.colour_b)
     links.new(noise.outputs["Fac"], mix.inputs["Factor"])
     links.new(mix.outputs["Result"], bsdf.inputs["Base Color"])
     bsdf.inputs["Roughness"].default_value = g.roughness
