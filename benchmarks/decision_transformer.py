@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from baselines.fourier import decision_transformer as dt
-from datasets_src.minatar.dqn import one_thread
+from datasets_src.executors import one_torch_thread
 from evaluation.minatar.evaluator import play
 
 
@@ -46,7 +46,7 @@ def speed(args: argparse.Namespace) -> None:
     replay, _ = dt.load_replay(args.dataset, args.game)
     print(f"| {args.game} | training samples/s | timesteps/s | evaluation episodes/s | mean episode steps |")
     print("|---|---|---|---|---|")
-    with one_thread():
+    with one_torch_thread():
         for head in ("linear", "fourier"):
             samples = max(training_samples_per_second(replay, head, args.steps) for _ in range(args.rounds))
             episodes, length = max(

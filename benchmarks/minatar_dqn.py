@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 
-from datasets_src.minatar.dqn import DQNConfig, one_thread, train
+from datasets_src.executors import one_torch_thread
+from datasets_src.minatar.dqn import DQNConfig, train
 from datasets_src.minatar.games import GAMES, get_game
 
 
@@ -50,7 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"| game ({args.emulator}) | emulator steps/s | DQN steps/s ({args.steps:,} steps) | updates |")
     print("|---|---|---|---|")
-    with one_thread():
+    with one_torch_thread():
         for game in args.game or ["breakout", "seaquest"]:
             emulator = max(
                 emulator_steps_per_second(game, args.emulator, args.steps) for _ in range(args.rounds)

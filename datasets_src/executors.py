@@ -8,6 +8,7 @@ writes stay in the driver.
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from datasets_src.errors import UserError
@@ -114,3 +115,17 @@ def make_executor(kind: str, workers: int, ray_address: str | None = None) -> Ex
     if ray_address:
         raise UserError("--ray-address is only used with --executor ray", "add --executor ray")
     return InProcessExecutor() if workers == 1 else LocalProcessExecutor(workers)
+
+
+@contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """torch on one thread, restored afterwards: results that do not depend on the core count (as
+    in a worker process), and a fair share of a shared CPU. Imports torch only when entered."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -36,6 +36,7 @@ from baselines.fourier.head import FourierHead
 from datasets_src.atomic import atomic_write_text
 from datasets_src.engine import sha256_file
 from datasets_src.errors import UserError
+from datasets_src.executors import one_torch_thread
 from datasets_src.minatar.games import Game, get_game
 from evaluation.data import DatasetSource, open_source
 from evaluation.minatar.evaluator import Episodes, evaluate_policy, normalized_return, play
@@ -521,7 +522,6 @@ def run(
     Writes OUT/<task>/<head>/seed-<seed>.results.json and .curve.json, each atomically, after everything
     has succeeded.
     """
-    from datasets_src.minatar.dqn import one_thread
     from evaluation.minatar.tasks import NORMALIZATION
 
     replay_data, source = replay or load_replay(dataset or task.dataset.repo_id, task.dataset.config)
@@ -535,7 +535,7 @@ def run(
         )
         return _scores(outcome, random, reference)
 
-    with one_thread():
+    with one_torch_thread():
         training = train(replay_data, config, spec, seed, learning_curve_point if config.eval_every else None)
         evaluation_started = time.perf_counter()
         result, outcome = evaluate_policy(

@@ -23,9 +23,9 @@ import io
 import json
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from tqdm import tqdm
 from baselines.syntheory.features import Extractor
 from datasets_src.atomic import atomic_write_text
 from datasets_src.errors import UserError
+from datasets_src.executors import one_torch_thread
 
 # datasets_src.engine and .hub import Hugging Face datasets (~1 s): they are imported where used,
 # so that spawned workers, which only read parquet and extract, start faster.
@@ -216,22 +217,6 @@ def extract_clips(extractor: Extractor, clips: ClipRange) -> dict[str, LayerArra
     return {member: {layer: np.stack(v) for layer, v in layers.items()} for member, layers in rows.items()}
 
 
-@contextmanager
-def _torch_single_threaded(extractor: Extractor) -> Iterator[None]:
-    """In-process extraction with torch on one thread, as in a worker; restored afterwards."""
-    if not extractor.uses_torch:
-        yield
-        return
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def _run(
     extractor: Extractor, tasks: list[ClipRange], workers: int, bar: tqdm
 ) -> list[dict[str, LayerArrays]]:
@@ -245,7 +230,7 @@ def _run(
     if workers == 1:
         from threadpoolctl import threadpool_limits
 
-        with _torch_single_threaded(extractor):
+        with one_torch_thread() if extractor.uses_torch else nullcontext():
             for index, task in enumerate(tasks):
                 with threadpool_limits(limits=1):  # per task: also covers libraries the first task loads
                     done(index, extract_clips(extractor, task))

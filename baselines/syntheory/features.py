@@ -29,17 +29,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from datasets_src.engine import sha256_file
 from datasets_src.errors import UserError
 
 PROBES_FIX = "pip install 'synthsuite[probes]'"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _version(distribution: str) -> str:

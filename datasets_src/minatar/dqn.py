@@ -22,8 +22,6 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -34,6 +32,8 @@ from torch import nn
 from tqdm import tqdm
 
 from datasets_src.atomic import atomic_write_bytes, atomic_write_text
+from datasets_src.engine import sha256_file
+from datasets_src.executors import one_torch_thread
 from datasets_src.minatar.games import Game, OnlineView
 
 CACHE_FORMAT = 1
@@ -163,21 +163,10 @@ class DQNRun:
         return network.eval()
 
 
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """torch on one thread: results that do not depend on the core count, and a fair share of a shared CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def train(game: Game, config: DQNConfig, seed: int, progress: bool = False) -> DQNRun:
     """Train a DQN for `config.steps` steps and log every step. Deterministic in (game, config, seed)."""
     started = time.perf_counter()
-    with one_thread():
+    with one_torch_thread():
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed)
         q_network = QNetwork(game)
@@ -266,7 +255,7 @@ class GreedyPolicy:
         pass
 
     def probabilities(self, envs: np.ndarray, observations: np.ndarray, steps: np.ndarray) -> np.ndarray:
-        with one_thread(), torch.no_grad():
+        with one_torch_thread(), torch.no_grad():
             best = self.q_network(torch.from_numpy(observations)).argmax(-1).numpy()
         probabilities = np.full((len(best), self.game.num_actions), self.epsilon / self.game.num_actions)
         probabilities[np.arange(len(best)), best] += 1 - self.epsilon
@@ -323,14 +312,6 @@ def load_or_train(game: Game, config: DQNConfig, seed: int, environment: dict[st
     return run
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _save(folder: Path, run: DQNRun) -> None:
     """Arrays as .npy (read back memory-mapped), the weights, then run.json with every file's sha256."""
     hashes = {}
@@ -354,7 +335,7 @@ def _load(folder: Path) -> DQNRun | None:
         if record.get("format") != CACHE_FORMAT:
             return None
         for name, expected in record["sha256"].items():
-            if _sha256(folder / name) != expected:
+            if sha256_file(folder / name) != expected:
                 return None
         arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _LOG_FIELDS}
         state_dict = torch.load(folder / "q_network.pt", weights_only=True)
