@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from leaderboard.app import build_app, launch
-from leaderboard.store import ResultsStore, default_root
-from leaderboard.table import collect, read_table
+from synthsuite.leaderboard.app import build_app, launch
+from synthsuite.leaderboard.store import ResultsStore, default_root
+from synthsuite.leaderboard.table import collect, read_table
 
 TABLE_ENV = "SYNTHSUITE_LEADERBOARD_TABLE"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from datasets_src.force import control
-from datasets_src.force.control import PointForce
+from synthsuite.datasets_src.force import control
+from synthsuite.datasets_src.force.control import PointForce
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURE = ROOT / "docs" / "img" / "force-control.png"

@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from datasets_src.force import balls, flags, profiles, runner  # noqa: E402
-from datasets_src.generator import get_generator  # noqa: E402
-from datasets_src.seeding import sample_rng  # noqa: E402
+from synthsuite.datasets_src.force import balls, flags, profiles, runner  # noqa: E402
+from synthsuite.datasets_src.generator import get_generator  # noqa: E402
+from synthsuite.kernel.seeding import sample_rng  # noqa: E402
 
 DATASETS = {"balls": "force-point", "flags": "force-wind"}
 PAPER_VIDEOS = {"balls": 12_000, "flags": 15_359}

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from baselines.fourier import FourierHead, reference_forward
+from synthsuite.baselines.fourier import FourierHead, reference_forward
 
 BATCH, IN_FEATURES, GAMMA = 4096, 256, 1e-6
 SIZES = [(50, 8), (50, 16), (1024, 64), (1024, 256), (4096, 8), (4096, 64), (4096, 550)]

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from baselines.fourier import synthetic
-from evaluation.data import open_source
-from evaluation.fourier import scoring
-from evaluation.fourier.tasks import TASKS
+from synthsuite.baselines.fourier import synthetic
+from synthsuite.datasets_src.access import open_dataset
+from synthsuite.evaluation.fourier import scoring
+from synthsuite.evaluation.fourier.synthetic.tasks import TASKS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "fourier-synthetic.md"
@@ -48,9 +48,9 @@ PAPER = {
 
 def _paper_data(folder: Path | None) -> tuple[str, dict[str, synthetic.SplitData]]:
     """The paper-profile build (generated into a temporary folder unless given) and its data."""
-    from datasets_src import engine
-    from datasets_src.executors import make_executor
-    from datasets_src.generator import get_generator
+    from synthsuite.datasets_src import engine
+    from synthsuite.datasets_src.executors import make_executor
+    from synthsuite.datasets_src.generator import get_generator
 
     if folder is None:
         folder = Path(tempfile.mkdtemp()) / "fourier-synthetic"
@@ -101,13 +101,13 @@ def timing(args: argparse.Namespace) -> None:
 def floor(args: argparse.Namespace) -> None:
     import torch
 
-    from baselines.fourier.head import FourierHead
+    from synthsuite.baselines.fourier.head import FourierHead
 
     torch.set_num_threads(1)  # small matrices: a second thread only waits on the first
     folder, _ = _paper_data(args.dataset)
     print(f"{'config':<10}" + "".join(f"{'N=' + str(n):>9}" for n in args.frequencies))
     for task in TASKS:
-        _, truth, _ = scoring.references(task, open_source(folder), "test")
+        truth = scoring.DistributionScorer().references(task, open_dataset(folder), "test").values
         truth = torch.tensor(truth[: args.rows])
         one_hot = torch.eye(
             len(truth), dtype=torch.float64

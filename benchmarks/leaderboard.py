@@ -37,13 +37,13 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from evaluation.results import DatasetRevision, ModelInfo, Result, TaskRef
-from evaluation.tasks import TaskMetadata, list_tasks
-from leaderboard.app import API_NAME, PARAMETER_RANGES
-from leaderboard.model_card import MODEL_CARD
-from leaderboard.site import build_site
-from leaderboard.store import ResultsStore, model_key
-from leaderboard.table import collect, write_table
+from synthsuite.evaluation.results import DatasetRevision, ModelInfo, Result, TaskRef
+from synthsuite.evaluation.tasks import TaskMetadata, list_tasks
+from synthsuite.leaderboard.app import API_NAME, PARAMETER_RANGES
+from synthsuite.leaderboard.model_card import MODEL_CARD
+from synthsuite.leaderboard.site import build_site
+from synthsuite.leaderboard.store import ResultsStore, model_key
+from synthsuite.leaderboard.table import collect, write_table
 
 LICENSES = ("MIT", "Apache-2.0", "CC-BY-4.0", "proprietary")
 LAYERS = 24

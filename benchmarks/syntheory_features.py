@@ -29,11 +29,11 @@ import pyarrow.parquet as pq
 import torch
 from threadpoolctl import threadpool_limits
 
-from baselines.syntheory.embeddings import embed, prepare_audio
-from baselines.syntheory.features import Extractor, get_extractor
-from datasets_src import engine
-from datasets_src.executors import make_executor
-from datasets_src.generator import get_generator
+from synthsuite.baselines.syntheory.embeddings import embed, prepare_audio
+from synthsuite.baselines.syntheory.features import Extractor, get_extractor
+from synthsuite.datasets_src import engine
+from synthsuite.datasets_src.executors import make_executor
+from synthsuite.datasets_src.generator import get_generator
 
 FULL_DATASET_CLIPS = 104_585
 SPLITS = ("train", "validation", "test")

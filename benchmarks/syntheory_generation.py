@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from datasets_src import engine
-from datasets_src.executors import make_executor
-from datasets_src.generator import get_generator
+from synthsuite.datasets_src import engine
+from synthsuite.datasets_src.executors import make_executor
+from synthsuite.datasets_src.generator import get_generator
 
 ORIGINAL_WAV_BYTES_PER_CLIP = 4 * 44100 * 2 * 4 + 44  # 4 s, stereo, 32-bit float, RIFF header
 STAGES = ("midi", "synthesis", "encode", "write")

@@ -14,13 +14,13 @@ import time
 
 import numpy as np
 
-from baselines.syntheory import run
-from baselines.syntheory.embeddings import embed
-from baselines.syntheory.features import get_extractor
-from baselines.syntheory.probe import PROBES, probe_settings, train_probe
-from evaluation.metrics import accuracy
-from evaluation.syntheory.tasks import CONCEPT_LABELS
-from evaluation.tasks import get_task
+from synthsuite.baselines.syntheory import run
+from synthsuite.baselines.syntheory.embeddings import embed
+from synthsuite.baselines.syntheory.features import get_extractor
+from synthsuite.baselines.syntheory.probe import PROBES, probe_settings, train_probe
+from synthsuite.evaluation.metrics import accuracy
+from synthsuite.evaluation.syntheory.tasks import CONCEPT_LABELS
+from synthsuite.evaluation.tasks import get_task
 
 PREFIX = {"paper": "syntheory", "tiny": "syntheory-tiny"}
 
@@ -52,7 +52,7 @@ def main() -> None:
     warm_up()
     for concept in args.concept or list(CONCEPT_LABELS):
         task = get_task(f"{PREFIX[args.profile]}/{concept}")
-        source = run.open_dataset(task, args.dataset)
+        source = run.open_task_source(task, args.dataset)
         for name in args.features:
             extractor = get_extractor(name)
             started = time.perf_counter()

@@ -4,7 +4,7 @@
     python benchmarks/syntheory_reproduction.py --probe linear --out results/reproduction-linear
     python benchmarks/syntheory_reproduction.py --features crepe basic-pitch   # layered: also a plot
 
-Runs `baselines.syntheory.run` for every (task, features) on the local hub's
+Runs `synthsuite.baselines.syntheory.run` for every (task, features) on the local hub's
 `synthsuite/syntheory` (the full paper build; --dataset for another copy) and writes
 OUT/<task>/<features>/{predictions.parquet, results.json} exactly as `synthsuite baseline syntheory`.
 Resumable: a (task, features) whose results.json exists (same probe and seed) is read, not
@@ -18,11 +18,11 @@ validation score of a hyperparameter sweep, with another tempo split. See docs/s
 import argparse
 from pathlib import Path
 
-from baselines.syntheory import run
-from baselines.syntheory.features import get_extractor
-from baselines.syntheory.probe import probe_settings
-from evaluation.results import Result, read_result
-from evaluation.tasks import get_task
+from synthsuite.baselines.syntheory import run
+from synthsuite.baselines.syntheory.features import get_extractor
+from synthsuite.baselines.syntheory.probe import probe_settings
+from synthsuite.evaluation.results import Result, read_result
+from synthsuite.evaluation.tasks import get_task
 
 # Table 2 of Wei et al. (ISMIR 2024): best layer per model; accuracy, tempo R².
 CONCEPTS = ("notes", "intervals", "scales", "chords", "chord_progressions", "tempos", "time_signatures")

@@ -7,8 +7,8 @@ from typing import Any
 import yaml
 from datasets import DatasetInfo, Features
 
-from datasets_src.atomic import atomic_write_text
-from datasets_src.generator import SPLITS, Generator
+from synthsuite.datasets_src.generator import SPLITS, Generator
+from synthsuite.kernel.atomic import atomic_write_text
 
 
 def write_card(

@@ -24,20 +24,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from datasets_src.atomic import atomic_write_bytes, atomic_write_text
-from datasets_src.card import write_card
-from datasets_src.errors import UserError
-from datasets_src.executors import Executor
-from datasets_src.generator import (
+from synthsuite.datasets_src.card import write_card
+from synthsuite.datasets_src.executors import Executor
+from synthsuite.datasets_src.generator import (
     PROFILES,
     SPLITS,
     Generator,
     SampleSpec,
     Stopwatch,
-    check_choice,
     get_generator,
 )
-from datasets_src.seeding import hash_order, sample_rng
+from synthsuite.kernel.atomic import atomic_write_bytes, atomic_write_text
+from synthsuite.kernel.errors import UserError, check_choice
+from synthsuite.kernel.hashing import sha256_file
+from synthsuite.kernel.seeding import hash_order, sample_rng
+from synthsuite.kernel.version import __version__
 
 MANIFEST_NAME = "synthsuite-manifest.json"
 STATE_DIR = ".synthsuite"
@@ -165,14 +166,6 @@ def plan_shards(
     return shards
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _finished_record(out: Path, shard: ShardPlan) -> dict[str, Any] | None:
     """The shard's record if the shard on disk is complete and intact, else None."""
     record_file, shard_file = out / shard.record_path, out / shard.path
@@ -264,8 +257,6 @@ def generate(
     progress: bool = True,
 ) -> RunReport:
     """Render the missing shards of `configs` into `out`, then write manifest and card."""
-    from synthsuite import __version__  # the front door's version; imported late (no cycle)
-
     configs = list(dict.fromkeys(configs))  # a config named twice is generated once
     for config in configs:
         check_choice(f"config of {generator.name}", config, generator.configs)

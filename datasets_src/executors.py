@@ -11,7 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from datasets_src.errors import UserError
+from synthsuite.kernel.errors import UserError
 
 EXECUTORS = ("local", "ray")
 

@@ -1,6 +1,5 @@
-"""The contract every dataset generator fulfils, and the registry of generators."""
+"""The contract every dataset generator fulfils, and the registry of generators (from the suite records)."""
 
-import importlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
@@ -12,7 +11,8 @@ import datasets
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from datasets_src.errors import UserError
+from synthsuite.kernel.errors import UserError
+from synthsuite.kernel.suites import load, suites
 
 PROFILES = ("tiny", "small", "paper")
 SPLITS = ("train", "validation", "test")
@@ -104,49 +104,31 @@ class Generator(ABC):
         return {}
 
 
-def _registry() -> dict[str, type[Generator]]:
-    # Imported lazily so that planning one suite never imports another's heavy stack.
-    from datasets_src.force.generator import ForcePointGenerator, ForceWindGenerator
-    from datasets_src.fourier import FourierSyntheticGenerator
-    from datasets_src.minatar import MinAtarReplayGenerator
-    from datasets_src.syntheory import SynTheoryGenerator
-
-    return {
-        g.name: g
-        for g in (
-            SynTheoryGenerator,
-            FourierSyntheticGenerator,
-            MinAtarReplayGenerator,
-            ForcePointGenerator,
-            ForceWindGenerator,
-        )
-    }
+def _registry() -> dict[str, str]:
+    """Dataset name -> "module:Class", from the suite records; nothing is imported until asked for."""
+    names: dict[str, str] = {}
+    for suite in suites().values():
+        for name, reference in suite.generators.items():
+            if name in names:
+                raise RuntimeError(f"two suites name a dataset {name!r}")
+            names[name] = reference
+    return names
 
 
 def generator_names() -> list[str]:
     return sorted(_registry())
 
 
-def get_generator(name: str, options: Mapping[str, Any] | None = None) -> Generator:
+def generator_class(name: str) -> type[Generator]:
+    """The generator class of dataset `name` (imports only that suite's generator module)."""
     registry = _registry()
     if name not in registry:
         raise UserError(
             f"unknown dataset {name!r}",
             f"choose one of: {', '.join(sorted(registry))} (see `synthsuite list`)",
         )
-    return registry[name](options)
+    return load(registry[name])
 
 
-def require_extra(module: str, extra: str) -> None:
-    """Raise UserError naming the extra to install when `module` cannot be imported."""
-    try:
-        importlib.import_module(module)
-    except ImportError:
-        raise UserError(
-            f"Python module {module!r} is not installed", f"pip install 'synthsuite[{extra}]'"
-        ) from None
-
-
-def check_choice(kind: str, value: str, choices: tuple[str, ...] | list[str]) -> None:
-    if value not in choices:
-        raise UserError(f"unknown {kind} {value!r}", f"choose one of: {', '.join(choices)}")
+def get_generator(name: str, options: Mapping[str, Any] | None = None) -> Generator:
+    return generator_class(name)(options)

@@ -1,4 +1,4 @@
-"""Hub-layout folders: the dataset card, verification, the local hub and pushing to the Hub.
+"""Publishing Hub-layout folders: into the local hub, or pushed to the Hugging Face Hub.
 
 A finished dataset folder is exactly what a Hugging Face dataset repo holds:
 `data/<config>/<split>-NNNNN-of-MMMMM.parquet`, a `README.md` card whose YAML declares the
@@ -7,100 +7,22 @@ local folder (`$SYNTHSUITE_HUB`, default `~/.cache/synthsuite/hub`) holding such
 `<org>/<name>`, so everything works offline; `publish` pushes the same folder to the Hub.
 """
 
-import hashlib
 import os
-import re
 import shutil
 from pathlib import Path
 from typing import Any
 
-from datasets_src.card import write_card
-from datasets_src.engine import MANIFEST_NAME, STATE_DIR, read_manifest, sha256_file
-from datasets_src.errors import UserError
-from datasets_src.generator import get_generator
-
-REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
-
-
-def hub_root() -> Path:
-    return Path(os.environ.get("SYNTHSUITE_HUB") or Path.home() / ".cache" / "synthsuite" / "hub")
+from synthsuite.datasets_src.access import check_repo_id, hub_root, manifest_revision, open_dataset
+from synthsuite.datasets_src.card import write_card
+from synthsuite.datasets_src.engine import STATE_DIR
+from synthsuite.datasets_src.generator import get_generator
+from synthsuite.kernel.errors import UserError
 
 
 def default_output(dataset: str, profile: str) -> Path:
     """Where `generate` writes when no --out is given: the local hub's `local/` namespace."""
     name = dataset if profile == "paper" else f"{dataset}-{profile}"
     return hub_root() / "local" / name
-
-
-def check_repo_id(repo_id: str) -> None:
-    if not REPO_ID.match(repo_id) or ".." in repo_id or repo_id.endswith((".git", ".")):
-        raise UserError(
-            f"malformed repo id {repo_id!r}",
-            "use ORG/NAME with letters, digits, '-', '_' or '.', e.g. my-lab/syntheory",
-        )
-
-
-def resolve(repo_id_or_path: str) -> str:
-    """A local folder, a repo in the local hub, or else the Hub repo id itself."""
-    if Path(repo_id_or_path).is_dir():
-        return repo_id_or_path
-    local = hub_root() / repo_id_or_path
-    return str(local) if REPO_ID.match(repo_id_or_path) and local.is_dir() else repo_id_or_path
-
-
-def manifest_revision(folder: Path) -> str:
-    """A local folder's revision: the sha256 of its manifest (which pins every shard's hash)."""
-    return hashlib.sha256((folder / MANIFEST_NAME).read_bytes()).hexdigest()
-
-
-def data_revision(manifest: dict[str, Any], config: str) -> str:
-    """The content revision of one config: sha256 over its shards' paths and sha256s.
-
-    Unlike a Hub commit sha or the manifest hash, it does not change when another config is
-    added, the card is edited or the folder moves, and two byte-identical builds share it. Tasks
-    pin it and results record it, so results on different bytes are never ranked together.
-    """
-    try:
-        shards = manifest["configs"][config]["shards"]
-    except KeyError:
-        raise UserError(
-            f"dataset {manifest.get('dataset')!r} has no config {config!r}",
-            f"generate it with `synthsuite generate {manifest.get('dataset')} --config {config}`",
-        ) from None
-    listing = "".join(f"{s['path']}\t{s['sha256']}\n" for s in sorted(shards, key=lambda s: s["path"]))
-    return hashlib.sha256(listing.encode()).hexdigest()
-
-
-def verify(folder: Path) -> dict[str, Any]:
-    """Check every shard listed in the manifest is present, with the recorded hash and size."""
-    manifest = read_manifest(folder)
-    listed = set()
-    for config, entry in manifest["configs"].items():
-        for shard in entry["shards"]:
-            path = folder / shard["path"]
-            listed.add(shard["path"])
-            if not path.is_file():
-                raise UserError(
-                    f"shard {shard['path']} of config {config!r} is missing",
-                    "run the same `synthsuite generate` command again to redo it",
-                )
-            if path.stat().st_size != shard["bytes"] or sha256_file(path) != shard["sha256"]:
-                raise UserError(
-                    f"shard {shard['path']} does not match its manifest hash (corrupted or edited)",
-                    "run the same `synthsuite generate` command again to redo it",
-                )
-    extra = (
-        sorted(p.relative_to(folder).as_posix() for p in (folder / "data").rglob("*") if p.is_file())
-        if (folder / "data").is_dir()
-        else []
-    )
-    extra = [p for p in extra if p not in listed]
-    if extra:
-        raise UserError(
-            f"{folder} holds files the manifest does not list: {', '.join(extra[:3])}",
-            "remove them or regenerate the dataset",
-        )
-    return manifest
 
 
 def _name_repo_in_card(folder: Path, manifest: dict[str, Any], repo_id: str) -> None:
@@ -120,7 +42,7 @@ def _link_or_copy(source: str, target: str) -> None:
 def publish_local(folder: Path, repo_id: str) -> tuple[Path, str]:
     """Copy a verified folder into the local hub as `<hub>/<repo_id>`, replacing it atomically."""
     check_repo_id(repo_id)
-    manifest = verify(folder)
+    manifest = open_dataset(folder).verify()
     target = hub_root() / repo_id
     if target.resolve() == folder.resolve():
         return target, manifest_revision(target)
@@ -151,7 +73,7 @@ def publish_hub(
     `api` defaults to `huggingface_hub.HfApi()`; tests pass a stand-in for the Hub's servers.
     """
     check_repo_id(repo_id)
-    manifest = verify(folder)
+    manifest = open_dataset(folder).verify()
     if api is None:
         import huggingface_hub
 

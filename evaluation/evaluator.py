@@ -1,50 +1,31 @@
-"""Model-agnostic scoring: (a task's dataset split, predictions) -> scores -> a results file."""
+"""Model-agnostic scoring: (a task's verified dataset split, predictions) -> scores -> a results file.
+
+`evaluate_predictions` is the one pipeline behind `synthsuite evaluate`, every baseline that scores a
+predictions file, and the `evaluate` module: the task's scorer (scoring.py, chosen by the task's
+prediction kind) reads the file and the verified references, and `build_result` turns the scores into
+one results record. Scorers that play instead of reading a file (online tasks) build their results
+with `build_result` too.
+"""
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from synthsuite.datasets_src.access import DatasetSource, open_dataset
+from synthsuite.evaluation.predictions import align
+from synthsuite.evaluation.results import DatasetRevision, ModelInfo, Result, Scores, TaskRef, environment
+from synthsuite.evaluation.scoring import scorer_for
+from synthsuite.evaluation.tasks import TaskMetadata
+from synthsuite.kernel.errors import UserError
+from synthsuite.kernel.version import __version__
 
-from datasets_src.errors import UserError
-from evaluation.data import DatasetSource, open_source
-from evaluation.metrics import METRICS
-from evaluation.predictions import align, read_predictions
-from evaluation.results import DatasetRevision, ModelInfo, Result, Scores, TaskRef, environment
-from evaluation.tasks import TaskMetadata
-
-
-@dataclass(frozen=True)
-class References:
-    """The scored rows of one split: ids, label values, and the ids the task skips."""
-
-    ids: list[str]
-    labels: np.ndarray
-    skipped: set[str]
+ROW_SLACK = 1024
 
 
-def references(task: TaskMetadata, source: DatasetSource, split: str) -> References:
-    fmt = task.predictions
-    columns = [fmt.id_column, fmt.label_column]
-    if task.exclude_rows_where:
-        columns.append(task.exclude_rows_where)
-    table = source.read(task.dataset.config, split, columns)
-    ids = table.column(fmt.id_column).to_pylist()
-    labels = table.column(fmt.label_column).to_numpy()
-    keep = np.ones(len(ids), dtype=bool)
-    if task.exclude_rows_where:
-        keep = ~table.column(task.exclude_rows_where).to_numpy(zero_copy_only=False).astype(bool)
-    skipped = {i for i, k in zip(ids, keep, strict=True) if not k}
-    return References([i for i, k in zip(ids, keep, strict=True) if k], labels[keep], skipped)
-
-
-def score(task: TaskMetadata, labels: np.ndarray, predictions: np.ndarray) -> Scores:
-    return {m.name: METRICS[m.name](labels, predictions) for m in task.metrics}
-
-
-def check_revision(task: TaskMetadata, source: DatasetSource) -> str:
-    """The source's content revision of the task's config; a warning line when it is not the pin."""
+def open_task_dataset(task: TaskMetadata, dataset: str | Path | None = None) -> tuple[DatasetSource, str]:
+    """The task's dataset (or `dataset`: a folder or ORG/NAME[@REV]) and its content revision of the
+    task's config; a warning line when it is not the revision the task pins."""
+    source = open_dataset(dataset or task.dataset.repo_id, configs=[task.dataset.config])
     revision = source.data_revision(task.dataset.config)
     if revision != task.dataset.revision:
         print(
@@ -52,32 +33,47 @@ def check_revision(task: TaskMetadata, source: DatasetSource) -> str:
             f"task {task.name} pins {task.dataset.revision[:12]}: the results will not be ranked with "
             "the task's leaderboard",
         )
-    return revision
+    return source, revision
 
 
 def evaluate_predictions(
     task: TaskMetadata,
     predictions_path: Path,
     *,
-    dataset: str | None = None,
+    dataset: str | Path | None = None,
     split: str | None = None,
     model: ModelInfo | None = None,
+    seeds: list[int] | None = None,
 ) -> Result:
     """Score one predictions file against the task's split of `dataset` (default: the task's repo)."""
-    if task.predictions.kind == "distribution":  # a PMF per row, scored against the true PMF
-        from evaluation.fourier.scoring import evaluate_pmf_predictions
-
-        return evaluate_pmf_predictions(task, predictions_path, dataset=dataset, split=split, model=model)
     started = time.perf_counter()
+    scorer = scorer_for(task)
+    if scorer.online:
+        raise UserError(
+            f"task {task.name} is scored online ({task.predictions.kind}), not from a predictions file",
+            scorer.instruction(task),
+        )
     split = scored_split(task, split)
-    source = open_source(dataset or task.dataset.repo_id)
-    revision = check_revision(task, source)
-    ids, values, file_model = read_predictions(predictions_path, task)
-    refs = references(task, source, split)
-    order = align(predictions_path, ids, refs.ids, refs.skipped)
-    scores = score(task, refs.labels, values[order])
-    model = model or model_from_file(predictions_path, file_model)
-    return predictions_result(task, source, revision, model, split, scores, predictions_path, started)
+    source, revision = open_task_dataset(task, dataset)
+    config = task.dataset.config
+    # bounded by the split before anything is decoded; the slack leaves duplicated or unknown ids to
+    # `align`, which names them
+    max_rows = 2 * source.num_rows(config, split) + ROW_SLACK
+    predictions = scorer.read(Path(predictions_path), task, max_rows=max_rows)
+    references = scorer.references(task, source, split)
+    order = align(predictions_path, predictions.ids, references.ids, references.skipped)
+    scores = scorer.score(task, references, predictions.take(order))
+    return build_result(
+        task,
+        source,
+        revision,
+        model or model_from_file(predictions_path, predictions.model),
+        split,
+        scores,
+        wall_seconds=time.perf_counter() - started,
+        settings={"predictions": Path(predictions_path).name, "split": split},
+        seeds=seeds,
+    )
 
 
 def scored_split(task: TaskMetadata, split: str | None) -> str:
@@ -112,35 +108,10 @@ def build_result(
         main_score=scores[task.main_score],
         scores={split: scores},
         seeds=seeds or [],
-        synthsuite_version=_version(),
+        synthsuite_version=__version__,
         environment=environment(),
         wall_seconds=wall_seconds,
         settings=settings,
-    )
-
-
-def predictions_result(
-    task: TaskMetadata,
-    source: DatasetSource,
-    revision: str,
-    model: ModelInfo,
-    split: str,
-    scores: Scores,
-    predictions_path: Path,
-    started: float,
-    seeds: list[int] | None = None,
-) -> Result:
-    """The results record of one scored predictions file (`started`: its perf_counter start)."""
-    return build_result(
-        task,
-        source,
-        revision,
-        model,
-        split,
-        scores,
-        wall_seconds=time.perf_counter() - started,
-        settings={"predictions": predictions_path.name, "split": split},
-        seeds=seeds,
     )
 
 
@@ -152,9 +123,3 @@ def model_from_file(path: Path, metadata: dict) -> ModelInfo:
             f"{path} does not name its model (parquet metadata 'synthsuite.model')",
             "pass --model NAME and --model-revision REV",
         ) from None
-
-
-def _version() -> str:
-    from synthsuite import __version__
-
-    return __version__

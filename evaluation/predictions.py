@@ -1,8 +1,9 @@
 """The predictions format: a parquet file keyed by the dataset's sample id.
 
-Columns: the task's id column (string) and its prediction column (a class index, a class name,
-or a number for regression tasks). The file's key-value metadata may carry the model's identity
-under `synthsuite.model` (JSON), which `synthsuite evaluate` copies into the results.
+Columns: the task's id column (string) and its prediction column, whose form the task's prediction
+kind sets (a class index or name, a number, a PMF, ...; see scoring.py). The file's key-value
+metadata may carry the model's identity under `synthsuite.model` (JSON), which `synthsuite evaluate`
+copies into the results.
 """
 
 import json
@@ -13,9 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from datasets_src.atomic import atomic_write_bytes
-from datasets_src.errors import UserError
-from evaluation.tasks import TaskMetadata
+from synthsuite.evaluation.tasks import TaskMetadata
+from synthsuite.kernel.atomic import atomic_write_bytes
+from synthsuite.kernel.errors import UserError
 
 MODEL_KEY = b"synthsuite.model"
 MAX_BYTES = 512 * 1024 * 1024
@@ -33,31 +34,37 @@ def write_predictions(
     atomic_write_bytes(path, sink.getvalue().to_pybytes())
 
 
-def read_predictions(path: Path, task: TaskMetadata) -> tuple[list[str], np.ndarray, dict[str, Any]]:
-    """(ids, values as class indices or floats, model metadata), checked against the format."""
-    ids, column, model = open_predictions(path, task)
-    return ids, _values(path, task, column), model
+def open_predictions(
+    path: Path, task: TaskMetadata, max_rows: int
+) -> tuple[list[str], pa.ChunkedArray, dict[str, Any]]:
+    """(ids, the raw prediction column, model metadata): the checks every prediction kind shares.
 
-
-def open_predictions(path: Path, task: TaskMetadata) -> tuple[list[str], pa.ChunkedArray, dict[str, Any]]:
-    """(ids, the raw prediction column, model metadata): the checks every prediction kind shares."""
+    `max_rows` bounds the file by the scored split: a file with more rows is refused from its footer,
+    before any column is decoded."""
     fmt = task.predictions
     if not path.is_file():
         raise UserError(f"predictions file {path} does not exist", "pass the parquet file a baseline wrote")
     if path.stat().st_size > MAX_BYTES:
         raise UserError(f"predictions file {path} is over {MAX_BYTES >> 20} MiB", "write one split per file")
     try:
-        table = pq.read_table(path)
+        parquet = pq.ParquetFile(path)
+        if parquet.metadata.num_rows > max_rows:
+            raise UserError(
+                f"{path} has {parquet.metadata.num_rows:,} rows, far more than {task.name}'s scored split",
+                "predict exactly the rows of the task's split, one row each",
+            )
+        names = parquet.schema_arrow.names
+        for column in (fmt.id_column, fmt.column):
+            if column not in names:
+                raise UserError(
+                    f"{path} has no column {column!r} (it has {', '.join(names)})",
+                    f"write columns {fmt.id_column!r} and {fmt.column!r}",
+                )
+        table = parquet.read(columns=[fmt.id_column, fmt.column])
     except (OSError, pa.ArrowInvalid) as exc:
         raise UserError(
             f"{path} is not a readable parquet file ({exc})", "write it with pyarrow or pandas"
         ) from None
-    for column in (fmt.id_column, fmt.column):
-        if column not in table.column_names:
-            raise UserError(
-                f"{path} has no column {column!r} (it has {', '.join(table.column_names)})",
-                f"write columns {fmt.id_column!r} and {fmt.column!r}",
-            )
     ids = table.column(fmt.id_column).to_pylist()
     if any(not isinstance(i, str) for i in ids):
         raise UserError(f"{path}: column {fmt.id_column!r} must hold strings, without nulls", "fix the ids")
@@ -67,35 +74,6 @@ def open_predictions(path: Path, task: TaskMetadata) -> tuple[list[str], pa.Chun
     except json.JSONDecodeError:
         model = {}
     return ids, table.column(fmt.column), model if isinstance(model, dict) else {}
-
-
-def _values(path: Path, task: TaskMetadata, column: pa.ChunkedArray) -> np.ndarray:
-    fmt = task.predictions
-    if column.null_count:
-        raise UserError(f"{path}: {column.null_count} predictions are null", "predict every row")
-    if fmt.kind == "value":
-        if not pa.types.is_floating(column.type) and not pa.types.is_integer(column.type):
-            raise UserError(f"{path}: {fmt.column!r} must be numbers for {task.name}", "write floats")
-        values = column.to_numpy().astype(np.float64)
-        if not np.all(np.isfinite(values)):
-            raise UserError(f"{path}: {fmt.column!r} holds NaN or infinite values", "predict finite numbers")
-        return values
-    classes = list(fmt.classes or ())
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        index = {name: i for i, name in enumerate(classes)}
-        names = column.to_pylist()
-        unknown = sorted({n for n in names if n not in index})
-        if unknown:
-            raise UserError(f"{path}: unknown class names {unknown[:3]}", f"use one of {classes}")
-        return np.array([index[n] for n in names], dtype=np.int64)
-    if pa.types.is_integer(column.type):
-        values = column.to_numpy().astype(np.int64)
-        if values.size and (values.min() < 0 or values.max() >= len(classes)):
-            raise UserError(
-                f"{path}: class indices must lie in 0..{len(classes) - 1}", f"classes are {classes}"
-            )
-        return values
-    raise UserError(f"{path}: {fmt.column!r} has type {column.type}", "write class indices or class names")
 
 
 def align(path: Path, ids: list[str], expected: list[str], ignorable: set[str]) -> np.ndarray:

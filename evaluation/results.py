@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from datasets_src.atomic import atomic_write_text
-from datasets_src.errors import UserError
+from synthsuite.kernel.atomic import atomic_write_text
+from synthsuite.kernel.errors import UserError
 
 SCHEMA_VERSION = 1
 Scores = dict[str, float]  # metric -> value

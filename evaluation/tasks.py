@@ -12,11 +12,11 @@ import os
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from datasets_src.errors import UserError
+from synthsuite.kernel.errors import UserError
+from synthsuite.kernel.suites import suites
 
 TASK_NAME = r"^[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9_.-]*$"
 TASKS_ENV = "SYNTHSUITE_TASKS"  # a JSON file of extra tasks (e.g. pinned to your own build)
@@ -48,12 +48,28 @@ class Metric(Strict):
         return None
 
 
+CORE_KINDS = ("class", "value")  # scored by evaluation.scoring; suites add kinds in their records
+CLASS_KINDS = ("class", "distribution", "policy")  # kinds whose predictions index `classes`
+
+
+def prediction_kinds() -> tuple[str, ...]:
+    """Every kind a task may declare: the core ones and those with a scorer in a suite record."""
+    return (*CORE_KINDS, *(kind for suite in suites().values() for kind in suite.scorers))
+
+
 class PredictionFormat(Strict):
     id_column: str = "sample_id"
     column: str = "prediction"
-    kind: Literal["class", "value", "distribution"]  # distribution: one probability per class
+    kind: str = Field(description="how predictions are scored: class, value, distribution, policy, ...")
     label_column: str = Field(description="the dataset column predictions are scored against")
-    classes: tuple[str, ...] | None = None  # class and distribution: the label names, in index order
+    classes: tuple[str, ...] | None = None  # class, distribution, policy: the label names in index order
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in prediction_kinds():
+            raise ValueError(f"unknown prediction kind {kind!r} (known: {', '.join(prediction_kinds())})")
+        return kind
 
 
 class TaskMetadata(Strict):
@@ -88,8 +104,8 @@ class TaskMetadata(Strict):
             raise ValueError(f"main_score {self.main_score!r} is not one of the metrics")
         if self.eval_split not in self.splits:
             raise ValueError(f"eval_split {self.eval_split!r} is not one of the splits {self.splits}")
-        if (self.predictions.kind == "value") == (self.predictions.classes is not None):
-            raise ValueError("class and distribution predictions need `classes`, value predictions must not")
+        if (self.predictions.kind in CLASS_KINDS) != (self.predictions.classes is not None):
+            raise ValueError(f"{', '.join(CLASS_KINDS)} predictions need `classes`, other kinds must not")
         return self
 
     def metric(self, name: str) -> Metric:
@@ -97,9 +113,9 @@ class TaskMetadata(Strict):
 
 
 def _builtin_tasks() -> list[TaskMetadata]:
-    from evaluation.fourier.tasks import TASKS as FOURIER
-    from evaluation.minatar.tasks import TASKS as MINATAR
-    from evaluation.syntheory.tasks import TASKS as SYNTHEORY
+    from synthsuite.evaluation.fourier.minatar.tasks import TASKS as MINATAR
+    from synthsuite.evaluation.fourier.synthetic.tasks import TASKS as FOURIER
+    from synthsuite.evaluation.syntheory.tasks import TASKS as SYNTHEORY
 
     return [*SYNTHEORY, *FOURIER, *MINATAR]
 
@@ -157,8 +173,8 @@ def get_task(name: str) -> TaskMetadata:
 def list_tasks(suite: str | None = None) -> list[TaskMetadata]:
     tasks = sorted(registry().values(), key=lambda t: t.name)
     if suite is not None:
-        suites = sorted({t.suite for t in tasks})
-        if suite not in suites:
-            raise UserError(f"unknown suite {suite!r}", f"choose one of: {', '.join(suites)}")
+        known = sorted({*suites(), *(t.suite for t in tasks)})
+        if suite not in known:
+            raise UserError(f"unknown suite {suite!r}", f"choose one of: {', '.join(known)}")
         tasks = [t for t in tasks if t.suite == suite]
     return tasks

@@ -12,7 +12,7 @@ from functools import lru_cache
 import gradio as gr
 import pandas as pd
 
-from leaderboard.table import BOARD_COLUMNS, RANKED, benchmarks, board
+from synthsuite.leaderboard.table import BOARD_COLUMNS, RANKED, benchmarks, board
 
 ANY = "any"
 # label -> [low, high) in parameters; None: the card gives no count

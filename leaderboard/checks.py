@@ -6,8 +6,8 @@ its scores are wrong in themselves (not finite, out of the metric's range, unkno
 main score that is not the scored split's main metric).
 """
 
-from evaluation.results import Result, Scores
-from evaluation.tasks import TaskMetadata
+from synthsuite.evaluation.results import Result, Scores
+from synthsuite.evaluation.tasks import TaskMetadata
 
 
 def pin_problem(result: Result, task: TaskMetadata) -> str | None:

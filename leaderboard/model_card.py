@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator
 
-from datasets_src.errors import UserError
+from synthsuite.kernel.errors import UserError
 
 MODEL_CARD = "model.json"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -24,12 +24,12 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from datasets_src.errors import UserError
-from evaluation.tasks import registry
-from leaderboard import plots
-from leaderboard.assets import SORT_JS, STYLE_CSS
-from leaderboard.model_card import is_web_link
-from leaderboard.table import (
+from synthsuite.evaluation.tasks import registry
+from synthsuite.kernel.errors import UserError
+from synthsuite.leaderboard import plots
+from synthsuite.leaderboard.assets import SORT_JS, STYLE_CSS
+from synthsuite.leaderboard.model_card import is_web_link
+from synthsuite.leaderboard.table import (
     BOARD_COLUMNS,
     INVALID,
     RANKED,

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from datasets_src.errors import UserError
+from synthsuite.kernel.errors import UserError
 
 RESULTS_ENV = "SYNTHSUITE_RESULTS"
 DEFAULT_HUB_REPO = "synthsuite/results"  # the results dataset repo on the Hub: the same layout

@@ -18,12 +18,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from datasets_src.errors import UserError
-from evaluation.results import Result, read_result
-from evaluation.tasks import TaskMetadata, get_task
-from leaderboard.checks import pin_problem, score_problem
-from leaderboard.model_card import MODEL_CARD, ModelCard, read_model_card
-from leaderboard.store import ResultsStore, model_key
+from synthsuite.evaluation.results import Result, read_result
+from synthsuite.evaluation.tasks import TaskMetadata, get_task
+from synthsuite.kernel.errors import UserError
+from synthsuite.leaderboard.checks import pin_problem, score_problem
+from synthsuite.leaderboard.model_card import MODEL_CARD, ModelCard, read_model_card
+from synthsuite.leaderboard.store import ResultsStore, model_key
 
 MAX_RESULT_BYTES = 1 << 20  # a result with 48 layers x 3 splits is ~20 kB
 MAX_CARD_BYTES = 16 << 10
@@ -225,7 +225,7 @@ def open_pull_request(
     """
     from huggingface_hub import CommitOperationAdd
 
-    from datasets_src.hub import check_repo_id
+    from synthsuite.datasets_src.access import check_repo_id
 
     check_repo_id(repo_id)
     api = api or _hub_api()

@@ -24,14 +24,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from datasets_src.atomic import atomic_write_bytes
-from datasets_src.errors import UserError
-from evaluation.results import Result, read_result
-from evaluation.tasks import TaskMetadata, registry
-from leaderboard.checks import pin_problem, score_problem
-from leaderboard.model_card import MODEL_CARD, ModelCard, read_model_card
-from leaderboard.store import ResultsStore, model_key
-from leaderboard.submission import MAX_RESULT_BYTES
+from synthsuite.evaluation.results import Result, read_result
+from synthsuite.evaluation.tasks import TaskMetadata, registry
+from synthsuite.kernel.atomic import atomic_write_bytes
+from synthsuite.kernel.errors import UserError
+from synthsuite.leaderboard.checks import pin_problem, score_problem
+from synthsuite.leaderboard.model_card import MODEL_CARD, ModelCard, read_model_card
+from synthsuite.leaderboard.store import ResultsStore, model_key
+from synthsuite.leaderboard.submission import MAX_RESULT_BYTES
 
 RANKED, STALE, INVALID = "ranked", "stale", "invalid"
 

@@ -13,12 +13,12 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["HF_EVALUATE_OFFLINE"] = "1"
 os.environ.setdefault("TQDM_DISABLE", "1")
 
-from datasets_src import engine
-from datasets_src.executors import make_executor
-from datasets_src.generator import get_generator
-from datasets_src.hub import data_revision
-from evaluation import tasks as task_registry
-from evaluation.syntheory.tasks import CONCEPT_LABELS, concept_task
+from synthsuite.datasets_src import engine
+from synthsuite.datasets_src.access import data_revision
+from synthsuite.datasets_src.executors import make_executor
+from synthsuite.datasets_src.generator import get_generator
+from synthsuite.evaluation import tasks as task_registry
+from synthsuite.evaluation.syntheory.tasks import CONCEPT_LABELS, concept_task
 
 
 @pytest.fixture(autouse=True)

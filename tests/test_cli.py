@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from datasets_src.engine import read_manifest
+from synthsuite.datasets_src.engine import read_manifest
 from tests.conftest import run_cli
 
 LIBRARY_DIRS = [

@@ -10,9 +10,9 @@ import time
 import pytest
 from datasets import load_dataset
 
-from datasets_src import engine
-from datasets_src.errors import UserError
-from datasets_src.generator import get_generator
+from synthsuite.datasets_src import engine
+from synthsuite.datasets_src.generator import get_generator
+from synthsuite.kernel.errors import UserError
 from tests.conftest import build, run_cli, shard_hashes
 
 SUBSET = {"configs": ["notes", "tempos", "time_signatures"]}
@@ -84,10 +84,10 @@ def test_corrupted_shard_is_detected_and_redone(tiny_dataset, tmp_path):
     shard = out / "data" / "scales" / "train-00000-of-00001.parquet"
     good = shard.read_bytes()
     shard.write_bytes(good[:1000] + bytes(b ^ 0xFF for b in good[1000:1010]) + good[1010:])
-    from datasets_src.hub import verify
+    from synthsuite.datasets_src.access import open_dataset
 
     with pytest.raises(UserError, match="does not match its manifest hash"):
-        verify(out)
+        open_dataset(out).verify()
     result = run_cli("info", str(out))
     assert result.returncode == 2 and "train-00000-of-00001.parquet does not match" in result.stderr
     report = build(out, configs=["scales"])

@@ -11,23 +11,24 @@ from conftest import run_cli
 from pydantic import ValidationError
 from sklearn import metrics as sk
 
-from datasets_src.errors import UserError
-from evaluation import tasks as task_registry
-from evaluation.data import open_source
-from evaluation.evaluator import evaluate_predictions, references
-from evaluation.metrics import accuracy, macro_f1, r2
-from evaluation.predictions import write_predictions
-from evaluation.results import read_result
-from evaluation.syntheory import EVALUATE_MODULE
-from evaluation.syntheory.tasks import CONCEPT_LABELS
+from synthsuite.datasets_src.access import open_dataset
+from synthsuite.evaluation import tasks as task_registry
+from synthsuite.evaluation.evaluator import evaluate_predictions
+from synthsuite.evaluation.metrics import accuracy, macro_f1, r2
+from synthsuite.evaluation.predictions import write_predictions
+from synthsuite.evaluation.results import read_result
+from synthsuite.evaluation.scoring import scorer_for
+from synthsuite.evaluation.syntheory import EVALUATE_MODULE
+from synthsuite.evaluation.syntheory.tasks import CONCEPT_LABELS
+from synthsuite.kernel.errors import UserError
 
 
 def label_predictions(
     task, folder: Path, split: str = "test", wrong: int = 0
 ) -> tuple[list[str], np.ndarray]:
     """The true labels of every scored row, with the first `wrong` ones changed."""
-    refs = references(task, open_source(str(folder)), split)
-    values = refs.labels.copy()
+    refs = scorer_for(task).references(task, open_dataset(folder), split)
+    values = refs.values.copy()
     if task.predictions.kind == "class":
         values[:wrong] = (values[:wrong] + 1) % len(task.predictions.classes)
     else:
@@ -98,7 +99,7 @@ def test_evaluate_cli_scores_and_records_provenance(tiny_dataset, tiny_tasks, tm
 
 def test_silent_rows_are_not_scored_and_may_be_omitted(tiny_dataset, tiny_tasks, tmp_path):
     task = tiny_tasks["test/notes"]
-    table = open_source(str(tiny_dataset)).read("notes", "test", ["sample_id", "is_silent"])
+    table = open_dataset(tiny_dataset).read("notes", "test", ["sample_id", "is_silent"])
     silent = [i for i, s in zip(*table.to_pydict().values(), strict=True) if s]
     ids, values = label_predictions(task, tiny_dataset)
     assert not set(silent) & set(ids)
@@ -113,7 +114,7 @@ def test_tempo_is_scored_with_r2(tiny_dataset, tiny_tasks, tmp_path):
     path = tmp_path / "tempos.parquet"
     write_predictions(path, task, ids, values, {"name": "oracle", "revision": "v1"})
     score = evaluate_predictions(task, path).main_score
-    truth = references(task, open_source(str(tiny_dataset)), "test").labels
+    truth = scorer_for(task).references(task, open_dataset(tiny_dataset), "test").values
     assert score == pytest.approx(sk.r2_score(truth, values)) and score < 1.0
 
 
@@ -122,7 +123,8 @@ def test_evaluate_module_gives_the_same_scores(tiny_dataset, tiny_tasks, tmp_pat
 
     task = task_registry.get_task("syntheory-tiny/scales")  # same metrics as the pinned test task
     _, values = label_predictions(tiny_tasks["test/scales"], tiny_dataset, wrong=1)
-    labels = references(tiny_tasks["test/scales"], open_source(str(tiny_dataset)), "test").labels
+    task = tiny_tasks["test/scales"]
+    labels = scorer_for(task).references(task, open_dataset(tiny_dataset), "test").values
     module = evaluate.load(EVALUATE_MODULE, config_name=task.name)
     scores = module.compute(predictions=values.tolist(), references=labels.tolist())
     assert scores == {"accuracy": accuracy(labels, values), "macro_f1": macro_f1(labels, values)}

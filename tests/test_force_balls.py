@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from datasets_src.force import balls
-from datasets_src.force.grounds import GROUNDS, KINDS
-from datasets_src.force.palette import COLOURS
+from synthsuite.datasets_src.force import balls
+from synthsuite.datasets_src.force.grounds import GROUNDS, KINDS
+from synthsuite.datasets_src.force.palette import COLOURS
 
 REPO = Path(__file__).resolve().parents[1]
 BLENDER_PYTHON = REPO / ".venv-blender" / "bin" / "python"
@@ -65,7 +65,7 @@ HIT_SCENE = {
 _RENDER_JOBS = """
 import json, sys
 import bpy
-from datasets_src.force.balls_blender import render_ball_scene
+from synthsuite.datasets_src.force.balls_blender import render_ball_scene
 jobs = json.load(open(sys.argv[1]))
 labels = []
 for job in jobs:
@@ -77,8 +77,8 @@ json.dump(labels, open(sys.argv[2], "w"))
 _GROUND_SWATCHES = """
 import json, math, sys
 import bpy
-from datasets_src.force.grounds import GROUNDS
-from datasets_src.force.grounds_blender import build_ground_material
+from synthsuite.datasets_src.force.grounds import GROUNDS
+from synthsuite.datasets_src.force.grounds_blender import build_ground_material
 out = sys.argv[1]
 bpy.ops.wm.read_factory_settings(use_empty=True)
 sc = bpy.context.scene

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from datasets_src.force import control
-from datasets_src.force.control import PointForce
+from synthsuite.datasets_src.force import control
+from synthsuite.datasets_src.force.control import PointForce
 
 PAPER = (720, 480)
 TINY = (96, 64)

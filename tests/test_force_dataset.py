@@ -14,10 +14,10 @@ import pyarrow.parquet as pq
 import pytest
 from datasets import load_dataset
 
-from datasets_src import engine
-from datasets_src.errors import UserError
-from datasets_src.force import balls, control, profiles, runner
-from datasets_src.generator import SPLITS, get_generator
+from synthsuite.datasets_src import engine
+from synthsuite.datasets_src.force import balls, control, profiles, runner
+from synthsuite.datasets_src.generator import SPLITS, get_generator
+from synthsuite.kernel.errors import UserError
 from tests.conftest import build, run_cli
 
 DATASETS = {"force-point": "balls", "force-wind": "flags"}

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from datasets_src.force import flags as F
-from datasets_src.force.palette import COLOURS
-from datasets_src.force.skies import SKIES
+from synthsuite.datasets_src.force import flags as F
+from synthsuite.datasets_src.force.palette import COLOURS
+from synthsuite.datasets_src.force.skies import SKIES
 
 ROOT = Path(__file__).resolve().parents[1]
 BLENDER_PYTHON = ROOT / ".venv-blender" / "bin" / "python"
@@ -30,9 +30,9 @@ DRIVER = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import bpy
-from datasets_src.force.flags_blender import render_flag_scene
-from datasets_src.force.skies import SKIES
-from datasets_src.force.skies_blender import build_sky
+from synthsuite.datasets_src.force.flags_blender import render_flag_scene
+from synthsuite.datasets_src.force.skies import SKIES
+from synthsuite.datasets_src.force.skies_blender import build_sky
 out = []
 for job in json.load(sys.stdin):
     bpy.ops.wm.read_factory_settings(use_empty=True)

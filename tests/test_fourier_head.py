@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from baselines.fourier import (
+from synthsuite.baselines.fourier import (
     FourierDensity,
     FourierHead,
     FourierMLEHead,

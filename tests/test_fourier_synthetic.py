@@ -11,17 +11,18 @@ from conftest import run_cli
 from scipy import stats
 from scipy.ndimage import gaussian_filter1d
 
-from baselines.fourier import synthetic
-from datasets_src import engine
-from datasets_src.errors import UserError
-from datasets_src.fourier import ROWS, densities
-from datasets_src.generator import get_generator
-from datasets_src.hub import data_revision, publish_local
-from evaluation.data import open_source
-from evaluation.fourier import metrics, scoring
-from evaluation.fourier.tasks import PAPER_REVISIONS, TASKS
-from evaluation.results import ModelInfo, read_result
+from synthsuite.baselines.fourier import synthetic
 from synthsuite.commands.fourier import add_fourier_synthetic
+from synthsuite.datasets_src import engine
+from synthsuite.datasets_src.access import data_revision, open_dataset
+from synthsuite.datasets_src.fourier.synthetic import ROWS, densities
+from synthsuite.datasets_src.generator import get_generator
+from synthsuite.datasets_src.hub import publish_local
+from synthsuite.evaluation.evaluator import evaluate_predictions
+from synthsuite.evaluation.fourier import metrics, scoring
+from synthsuite.evaluation.fourier.synthetic.tasks import PAPER_REVISIONS, TASKS
+from synthsuite.evaluation.results import ModelInfo, read_result
+from synthsuite.kernel.errors import UserError
 from tests.conftest import build
 
 TASK = {t.dataset.config: t for t in TASKS}
@@ -175,10 +176,11 @@ def test_mse_is_the_squared_distance_of_the_expected_bin_centre():
 
 def test_scoring_a_predictions_file(paper_build, tmp_path):
     task = TASK["beta"]
-    ids, truth, _ = scoring.references(task, open_source(str(paper_build)), "test")
+    refs = scoring.DistributionScorer().references(task, open_dataset(paper_build), "test")
+    ids, truth = refs.ids, refs.values
     path = tmp_path / "truth.parquet"
     scoring.write_pmf_predictions(path, task, ids[::-1], truth[::-1], MODEL.model_dump())
-    result = scoring.evaluate_pmf_predictions(task, path, dataset=str(paper_build))
+    result = evaluate_predictions(task, path, dataset=str(paper_build))
     assert result.model == MODEL and result.dataset.revision == task.dataset.revision
     assert result.scores["test"]["kl_divergence"] == 0.0 and result.main_score == 0.0
     assert all(m.check(result.scores["test"][m.name]) is None for m in task.metrics)
@@ -195,12 +197,13 @@ def test_scoring_a_predictions_file(paper_build, tmp_path):
 )
 def test_bad_predictions_are_refused(paper_build, tmp_path, change, message):
     task = TASK["gaussian"]
-    ids, truth, _ = scoring.references(task, open_source(str(paper_build)), "test")
+    refs = scoring.DistributionScorer().references(task, open_dataset(paper_build), "test")
+    ids, truth = refs.ids, refs.values
     bad = change(truth.copy())
     path = tmp_path / "bad.parquet"
     scoring.write_pmf_predictions(path, task, ids[: len(bad)], bad, MODEL.model_dump())
     with pytest.raises(UserError, match=message):
-        scoring.evaluate_pmf_predictions(task, path, dataset=str(paper_build))
+        evaluate_predictions(task, path, dataset=str(paper_build))
 
 
 # ---------------------------------------------------------------------------------------------------------

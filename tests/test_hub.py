@@ -7,9 +7,11 @@ import pytest
 import yaml
 from datasets import ClassLabel, load_dataset
 
-from datasets_src import engine, hub
-from datasets_src.errors import UserError
-from datasets_src.generator import get_generator
+from synthsuite.datasets_src import engine, hub
+from synthsuite.datasets_src.access import check_repo_id, hub_root, manifest_revision, open_dataset
+from synthsuite.datasets_src.generator import get_generator
+from synthsuite.kernel.errors import UserError
+from synthsuite.kernel.hashing import sha256_file
 
 CONFIGS = get_generator("syntheory").configs
 
@@ -39,7 +41,7 @@ def test_manifest_pins_every_shard(tiny_dataset):
     assert manifest["profile"] == "tiny" and manifest["seed"] == 0
     for entry in manifest["configs"].values():
         for shard in entry["shards"]:
-            assert engine.sha256_file(tiny_dataset / shard["path"]) == shard["sha256"]
+            assert sha256_file(tiny_dataset / shard["path"]) == shard["sha256"]
 
 
 @pytest.mark.parametrize("config", CONFIGS)
@@ -64,15 +66,15 @@ def test_every_config_loads_eagerly_and_streaming(tiny_dataset, config):
 
 def test_publish_to_local_hub_and_load_by_repo_id(tiny_dataset):
     target, revision = hub.publish_local(tiny_dataset, "lab/syntheory-tiny")
-    assert target == hub.hub_root() / "lab" / "syntheory-tiny"
-    assert revision == hub.manifest_revision(tiny_dataset)
+    assert target == hub_root() / "lab" / "syntheory-tiny"
+    assert revision == manifest_revision(tiny_dataset)
     assert not (target / engine.STATE_DIR).exists()
     assert 'load_dataset("lab/syntheory-tiny", "notes"' in (target / "README.md").read_text()
     assert 'load_dataset("ORG/NAME", "notes"' in (tiny_dataset / "README.md").read_text()
-    resolved = hub.resolve("lab/syntheory-tiny")
-    assert resolved == str(target)
+    resolved = open_dataset("lab/syntheory-tiny").folder
+    assert resolved == target
     original = load_dataset(str(tiny_dataset), "chords", split="test")
-    published = load_dataset(resolved, "chords", split="test")
+    published = load_dataset(str(resolved), "chords", split="test")
     assert published["sample_id"] == original["sample_id"]
     assert published["midi"] == original["midi"]
 
@@ -140,4 +142,4 @@ def test_push_refuses_a_folder_whose_shards_do_not_match(own_copy, tmp_path):
 @pytest.mark.parametrize("repo_id", ["noslash", "a/b/c", "../etc", "org/na me", "org/", "org/x.git"])
 def test_malformed_repo_ids_are_refused(repo_id):
     with pytest.raises(UserError, match="malformed repo id"):
-        hub.check_repo_id(repo_id)
+        check_repo_id(repo_id)

@@ -23,24 +23,29 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from datasets_src.engine import read_manifest
-from datasets_src.errors import UserError
-from datasets_src.hub import data_revision
-from evaluation.data import open_source
-from evaluation.evaluator import evaluate_predictions, references, score
-from evaluation.predictions import write_predictions
-from evaluation.results import read_result
-from evaluation.syntheory.tasks import TINY_REPO, concept_task
-from evaluation.tasks import TASKS_ENV, TaskMetadata
-from leaderboard import site as site_module
-from leaderboard import store as store_module
-from leaderboard.app import API_NAME, PARAMETER_RANGES, view
-from leaderboard.model_card import MODEL_CARD
-from leaderboard.site import build_site
-from leaderboard.store import RESULTS_ENV, ResultsStore, model_key
-from leaderboard.submission import MAX_RESULT_BYTES, open_pull_request, read_submission, submit_local
-from leaderboard.table import INVALID, RANKED, STALE, board, collect, read_table, write_table
 from synthsuite.cli import main
+from synthsuite.datasets_src.access import data_revision, open_dataset
+from synthsuite.datasets_src.engine import read_manifest
+from synthsuite.evaluation.evaluator import evaluate_predictions
+from synthsuite.evaluation.predictions import write_predictions
+from synthsuite.evaluation.results import read_result
+from synthsuite.evaluation.scoring import label_scores, scorer_for
+from synthsuite.evaluation.syntheory.tasks import TINY_REPO, concept_task
+from synthsuite.evaluation.tasks import TASKS_ENV, TaskMetadata
+from synthsuite.kernel.errors import UserError
+from synthsuite.leaderboard import site as site_module
+from synthsuite.leaderboard import store as store_module
+from synthsuite.leaderboard.app import API_NAME, PARAMETER_RANGES, view
+from synthsuite.leaderboard.model_card import MODEL_CARD
+from synthsuite.leaderboard.site import build_site
+from synthsuite.leaderboard.store import RESULTS_ENV, ResultsStore, model_key
+from synthsuite.leaderboard.submission import (
+    MAX_RESULT_BYTES,
+    open_pull_request,
+    read_submission,
+    submit_local,
+)
+from synthsuite.leaderboard.table import INVALID, RANKED, STALE, board, collect, read_table, write_table
 from tests.conftest import run_cli
 
 BENCHMARK = "lbtest"
@@ -125,17 +130,17 @@ def real_results_fixture(tiny_dataset, tasks_file, tmp_path_factory) -> dict[str
     out = tmp_path_factory.mktemp("results")
     listed = [TaskMetadata.model_validate(raw) for raw in json.loads(tasks_file.read_text())]
     tasks = {t.dataset.config: t for t in listed}
-    source = open_source(str(tiny_dataset))
+    source = open_dataset(tiny_dataset)
     paths: dict[str, dict[str, Path]] = {}
     for i, model in enumerate(CARDS):
         for concept, task in tasks.items():
-            refs = references(task, source, task.eval_split)
+            refs = scorer_for(task).references(task, source, task.eval_split)
             predict = _predictor(model, task)
             predictions = out / f"m{i}-{concept}.parquet"
-            values = predict(refs.labels)
+            values = predict(refs.values)
             if model == "noisy-probe":  # a probe per layer; the best one's predictions are submitted
-                layers = {str(k): predict(refs.labels, right) for k, right in enumerate(NOISY_LAYERS)}
-                best = max(layers, key=lambda k: score(task, refs.labels, layers[k])[task.main_score])
+                layers = {str(k): predict(refs.values, right) for k, right in enumerate(NOISY_LAYERS)}
+                best = max(layers, key=lambda k: label_scores(task, refs.values, layers[k])[task.main_score])
                 values = layers[best]
             write_predictions(predictions, task, refs.ids, values, {"name": model, "revision": "v1"})
             path = out / f"m{i}-{concept}.json"
@@ -148,7 +153,7 @@ def real_results_fixture(tiny_dataset, tasks_file, tmp_path_factory) -> dict[str
             else:
                 result = evaluate_predictions(task, predictions, dataset=str(tiny_dataset))
                 if model == "noisy-probe":
-                    scored = {k: {task.eval_split: score(task, refs.labels, v)} for k, v in layers.items()}
+                    scored = {k: {task.eval_split: label_scores(task, refs.values, v)} for k, v in layers.items()}
                     result = result.model_copy(update={"layers": scored, "selected_layer": best})
                 result.write(path)
             paths.setdefault(model, {})[concept] = path

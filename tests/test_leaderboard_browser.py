@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from evaluation.tasks import TASKS_ENV
-from leaderboard.app import build_app, launch
-from leaderboard.site import build_site
-from leaderboard.store import ResultsStore
-from leaderboard.submission import read_submission, submit_local
-from leaderboard.table import board, collect
+from synthsuite.evaluation.tasks import TASKS_ENV
+from synthsuite.leaderboard.app import build_app, launch
+from synthsuite.leaderboard.site import build_site
+from synthsuite.leaderboard.store import ResultsStore
+from synthsuite.leaderboard.submission import read_submission, submit_local
+from synthsuite.leaderboard.table import board, collect
 from tests.test_leaderboard import (  # noqa: F401  (the *_fixture names register fixtures here)
     BENCHMARK,
     CARDS,

@@ -8,9 +8,9 @@ import pretty_midi
 import pytest
 from datasets import concatenate_datasets, load_dataset
 
-from datasets_src.generator import SampleSpec, Stopwatch, get_generator
-from datasets_src.syntheory import theory
-from datasets_src.syntheory.concepts import CONCEPTS, chord_pitches
+from synthsuite.datasets_src.generator import SampleSpec, Stopwatch, get_generator
+from synthsuite.datasets_src.syntheory import theory
+from synthsuite.datasets_src.syntheory.concepts import CONCEPTS, chord_pitches
 from tests.conftest import build
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")

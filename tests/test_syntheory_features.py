@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 import soundfile
 
-from baselines.syntheory.embeddings import embed, prepare_audio
-from baselines.syntheory.features import (
+from synthsuite.baselines.syntheory.embeddings import embed, prepare_audio
+from synthsuite.baselines.syntheory.features import (
     EXTRACTOR_NAMES,
     Extractor,
     basic_pitch_model_path,
@@ -19,8 +19,8 @@ from baselines.syntheory.features import (
     import_torchcrepe,
     summarise,
 )
-from datasets_src import hub
-from datasets_src.errors import UserError
+from synthsuite.datasets_src import hub
+from synthsuite.kernel.errors import UserError
 
 SPLITS = ("train", "validation", "test")
 HANDMADE_DIMS = {"mel": 768, "chroma": 72, "mfcc": 120, "handcrafted": 960}
@@ -256,7 +256,7 @@ def test_basic_pitch_in_spawned_workers_matches_in_process(tiny_dataset, tmp_pat
     rows = pq.read_table(
         tiny_dataset / "data/notes/test-00000-of-00001.parquet", columns=["audio"]
     ).to_pylist()
-    from baselines.syntheory.embeddings import prepare_audio
+    from synthsuite.baselines.syntheory.embeddings import prepare_audio
 
     first = extractor.extract(prepare_audio(rows[0]["audio"]["bytes"], extractor.sample_rate))
     for layer in extractor.layers():

@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
-from datasets_src.syntheory import concepts, theory
-from datasets_src.syntheory.concepts import CONCEPTS, chord_pitches, plan
+from synthsuite.datasets_src.syntheory import concepts, theory
+from synthsuite.datasets_src.syntheory.concepts import CONCEPTS, chord_pitches, plan
 
 PAPER_COUNTS = {
     "tempos": 4025,

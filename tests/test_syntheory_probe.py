@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from conftest import pinned_tasks, run_cli
 
-from baselines.syntheory import run
-from baselines.syntheory.features import Extractor, get_extractor
-from baselines.syntheory.probe import Standardizer, probe_settings, train_probe
-from evaluation import tasks as task_registry
-from evaluation.metrics import accuracy
-from evaluation.results import read_result
+from synthsuite.baselines.syntheory import run
+from synthsuite.baselines.syntheory.features import Extractor, get_extractor
+from synthsuite.baselines.syntheory.probe import Standardizer, probe_settings, train_probe
 from synthsuite.cli import main
+from synthsuite.evaluation import tasks as task_registry
+from synthsuite.evaluation.metrics import accuracy
+from synthsuite.evaluation.results import read_result
 
 TASKS = ("probe/notes", "probe/tempos")
 

@@ -3,8 +3,13 @@
 See docs/fourier-head.md.
 """
 
-from baselines.fourier.head import FourierHead, UnusedPenaltyWarning, autocorrelate, reference_forward
-from baselines.fourier.mle import FourierDensity, FourierMLEHead
+from synthsuite.baselines.fourier.head import (
+    FourierHead,
+    UnusedPenaltyWarning,
+    autocorrelate,
+    reference_forward,
+)
+from synthsuite.baselines.fourier.mle import FourierDensity, FourierMLEHead
 
 __all__ = [
     "FourierDensity",

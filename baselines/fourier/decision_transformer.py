@@ -32,16 +32,15 @@ import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from torch import Tensor, nn
 
-from baselines.fourier.head import FourierHead
-from datasets_src.atomic import atomic_write_text
-from datasets_src.engine import sha256_file
-from datasets_src.errors import UserError
-from datasets_src.executors import one_torch_thread
-from datasets_src.minatar.games import Game, get_game
-from evaluation.data import DatasetSource, open_source
-from evaluation.minatar.evaluator import Episodes, evaluate_policy, normalized_return, play
-from evaluation.results import ModelInfo, Result
-from evaluation.tasks import TaskMetadata
+from synthsuite.baselines.fourier.head import FourierHead
+from synthsuite.datasets_src.access import DatasetSource, open_dataset
+from synthsuite.datasets_src.executors import one_torch_thread
+from synthsuite.datasets_src.fourier.minatar.games import Game, get_game
+from synthsuite.evaluation.fourier.minatar.evaluator import Episodes, evaluate_policy, normalized_return, play
+from synthsuite.evaluation.results import ModelInfo, Result
+from synthsuite.evaluation.tasks import TaskMetadata
+from synthsuite.kernel.atomic import atomic_write_text
+from synthsuite.kernel.errors import UserError
 
 PAPER_GAMMA = 1e-6  # the Fourier head paper's regularisation weight in its Atari runs
 IGNORE = -100  # target of padded positions
@@ -139,21 +138,9 @@ class Replay:
         return float(self.returns_to_go[starts].max()) if starts.any() else float(self.returns_to_go.max())
 
 
-def verify_shards(source: DatasetSource, config: str) -> None:
-    """Check every shard of `config` against the manifest's sha256: a damaged file is one clear error."""
-    for shard in source.manifest["configs"][config]["shards"]:
-        path = source.folder / shard["path"]
-        if not path.is_file() or sha256_file(path) != shard["sha256"]:
-            raise UserError(
-                f"replay shard {path} is missing or corrupt (its sha256 differs from the manifest)",
-                f"re-run the `synthsuite generate minatar-replay` command that made {source.folder}: "
-                "it renders damaged shards again",
-            )
-
-
 def load_replay(dataset: str | Path, game_name: str) -> tuple[Replay, DatasetSource]:
     """The `train` split of one game from a minatar-replay folder (or ORG/NAME in the local hub)."""
-    source = open_source(str(dataset))
+    source = open_dataset(dataset, configs=[game_name])
     if source.manifest.get("dataset") != "minatar-replay":
         raise UserError(
             f"{source.folder} holds {source.manifest.get('dataset')!r}, not minatar-replay",
@@ -164,7 +151,6 @@ def load_replay(dataset: str | Path, game_name: str) -> tuple[Replay, DatasetSou
             f"{source.folder} has no config {game_name!r}",
             f"generate it: synthsuite generate minatar-replay --config {game_name}",
         )
-    verify_shards(source, game_name)
     game = get_game(game_name, source.manifest["options"].get("emulator", "minatar"))
     columns = [
         "first_step",
@@ -522,7 +508,7 @@ def run(
     Writes OUT/<task>/<head>/seed-<seed>.results.json and .curve.json, each atomically, after everything
     has succeeded.
     """
-    from evaluation.minatar.tasks import NORMALIZATION
+    from synthsuite.evaluation.fourier.minatar.tasks import NORMALIZATION
 
     replay_data, source = replay or load_replay(dataset or task.dataset.repo_id, task.dataset.config)
     spec = HeadSpec.parse(head, replay_data.game.num_actions)

@@ -8,7 +8,7 @@ from torch import Tensor
 from torch.distributions import Distribution, constraints
 from torch.distributions.utils import lazy_property
 
-from baselines.fourier.head import FourierLayer, autocorrelate
+from synthsuite.baselines.fourier.head import FourierLayer, autocorrelate
 
 
 class FourierDensity(Distribution):

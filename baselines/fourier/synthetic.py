@@ -36,14 +36,15 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from baselines.fourier.head import FourierHead
-from datasets_src.errors import UserError
-from datasets_src.executors import make_executor
-from datasets_src.fourier.densities import bin_centers
-from evaluation.data import open_source
-from evaluation.fourier import scoring
-from evaluation.results import ModelInfo, Result
-from evaluation.tasks import TaskMetadata
+from synthsuite.baselines.fourier.head import FourierHead
+from synthsuite.datasets_src.access import open_dataset
+from synthsuite.datasets_src.executors import make_executor
+from synthsuite.datasets_src.fourier.synthetic.densities import bin_centers
+from synthsuite.evaluation.evaluator import evaluate_predictions
+from synthsuite.evaluation.fourier.synthetic import scoring
+from synthsuite.evaluation.results import ModelInfo, Result
+from synthsuite.evaluation.tasks import TaskMetadata
+from synthsuite.kernel.errors import UserError
 
 PAPER_SEEDS = (1, 2, 3, 42)
 PAPER_FREQUENCIES = tuple(range(2, 21, 2))
@@ -354,7 +355,7 @@ def train_job(job: Job) -> JobOutput:
 
 def load_data(task: TaskMetadata, dataset: str | None) -> SplitData:
     """The task's train and test rows as the paper's model reads them; refuses a build with other bins."""
-    source = open_source(dataset or task.dataset.repo_id)
+    source = open_dataset(dataset or task.dataset.repo_id, configs=[task.dataset.config])
     bins = scoring.check_bins(task, source)
     train_rows = source.read(task.dataset.config, "train", ["x_bin", "y_bin", "z_bin"])
     test_rows = source.read(task.dataset.config, task.eval_split, ["sample_id", "x_bin", "y_bin"])
@@ -395,7 +396,7 @@ def write_job(
         )
         path = folder / f"seed-{run.seed}.parquet"
         scoring.write_pmf_predictions(path, task, job.data.test_ids, output.pmfs[k], model.model_dump())
-        result = scoring.evaluate_pmf_predictions(task, path, dataset=dataset, model=model, seeds=[run.seed])
+        result = evaluate_predictions(task, path, dataset=dataset, model=model, seeds=[run.seed])
         result = result.model_copy(update={"wall_seconds": output.seconds / len(job.runs)})
         result.write(folder / f"seed-{run.seed}.results.json")
         yield result

@@ -28,19 +28,22 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from baselines.syntheory.features import Extractor
-from datasets_src.atomic import atomic_write_text
-from datasets_src.errors import UserError
-from datasets_src.executors import one_torch_thread
+from synthsuite.baselines.syntheory.features import Extractor
+from synthsuite.datasets_src.executors import one_torch_thread
+from synthsuite.kernel.atomic import atomic_write_text
+from synthsuite.kernel.errors import UserError
 
-# datasets_src.engine and .hub import Hugging Face datasets (~1 s): they are imported where used,
-# so that spawned workers, which only read parquet and extract, start faster.
+if TYPE_CHECKING:
+    from synthsuite.datasets_src.access import DatasetSource
+
+# synthsuite.datasets_src.access imports Hugging Face datasets (~1 s): it is imported where used, so
+# that spawned workers, which only read parquet and extract, start faster.
 
 # Part of every cache key: change it whenever the audio handed to extractors changes.
 AUDIO_PREPARATION = "flac->mono mean->soxr_hq->peak normalised (v1)"
@@ -61,66 +64,16 @@ def default_cache_root() -> Path:
 
 
 # ---------------------------------------------------------------------------------------------
-# The dataset: folder, shards, ids, clips
+# The dataset: verified shards, ids, clips
 
 
-def dataset_folder(source: str, config: str) -> Path:
-    """A folder, a repo of the local hub, or a Hub dataset repo (only `config`'s shards downloaded)."""
-    from datasets_src.engine import MANIFEST_NAME
-    from datasets_src.hub import hub_root, resolve
-
-    local = resolve(source)
-    if Path(local).is_dir():
-        return Path(local)
-    from huggingface_hub import snapshot_download
-
-    try:
-        patterns = [MANIFEST_NAME, "README.md", f"data/{config}/*"]
-        return Path(snapshot_download(source, repo_type="dataset", allow_patterns=patterns))
-    except Exception as exc:  # offline, unknown repo, network: all mean "not available here"
-        raise UserError(
-            f"dataset {source!r} is not a folder, not in the local hub ({hub_root()}) and could not be "
-            f"downloaded ({type(exc).__name__})",
-            "pass a dataset folder or an ORG/NAME published with `synthsuite publish --local`, "
-            "or go online to fetch it from the Hub",
-        ) from None
-
-
-def split_shards(
-    folder: Path, manifest: dict[str, Any], config: str, splits: Sequence[str]
-) -> dict[str, list[Path]]:
-    """The parquet files of each split, sorted by path (the dataset's row order)."""
-    from datasets_src.engine import MANIFEST_NAME
-
-    shards = manifest["configs"][config]["shards"]
-    available = sorted({shard["split"] for shard in shards})
-    out = {}
-    for split in splits:
-        if split not in available:
-            raise UserError(
-                f"config {config!r} has no split {split!r}", f"choose from: {', '.join(available)}"
-            )
-        paths = sorted(shard["path"] for shard in shards if shard["split"] == split)
-        missing = [path for path in paths if not (folder / path).is_file()]
-        if missing:
-            raise UserError(
-                f"shard {missing[0]} listed in {folder / MANIFEST_NAME} is missing",
-                "run the same `synthsuite generate` command again to redo it",
-            )
-        out[split] = [folder / path for path in paths]
-    return out
-
-
-def read_ids(paths: list[Path]) -> list[str]:
-    ids: list[str] = []
-    for path in paths:
-        missing = {"sample_id", "audio"} - set(pq.read_schema(path).names)
-        if missing:
-            raise UserError(
-                f"{path} has no {' or '.join(sorted(missing))} column", "use a dataset written by synthsuite"
-            )
-        ids += pq.read_table(path, columns=["sample_id"]).column("sample_id").to_pylist()
-    return ids
+def read_ids(source: "DatasetSource", config: str, split: str) -> list[str]:
+    """The split's sample ids in row order, from verified shards that hold audio."""
+    table = source.read(config, split, ["sample_id"])
+    for path in source.shard_paths(config, split):
+        if "audio" not in pq.read_schema(path).names:
+            raise UserError(f"{path} has no audio column", "use a SynTheory dataset written by synthsuite")
+    return table.column("sample_id").to_pylist()
 
 
 @dataclass(frozen=True)
@@ -372,7 +325,7 @@ def _atomic_save(path: Path, array: np.ndarray) -> None:
 
 
 def embed(
-    source: str,
+    source: "DatasetSource | str",
     config: str,
     splits: Sequence[str],
     extractor: Extractor,
@@ -383,25 +336,25 @@ def embed(
 ) -> dict[str, SplitEmbeddings]:
     """Features of every clip of `config`'s `splits`, from the cache or computed (and cached).
 
-    `source`: a dataset folder, an ORG/NAME in the local hub, or a Hub dataset repo.
+    `source`: an opened (verified) dataset, or a dataset folder, ORG/NAME in the local hub, or a Hub
+    dataset repo to open.
     `workers`: processes (default: all cores; 1 computes in this process).
     `cache_root`: default `$SYNTHSUITE_CACHE`, else ~/.cache/synthsuite/embeddings.
     """
+    from synthsuite.datasets_src.access import DatasetSource, open_dataset
+
     splits = list(dict.fromkeys(splits))
     if not splits:
         raise UserError("no split given", "pass e.g. splits=['train', 'validation', 'test']")
     workers = (os.cpu_count() or 1) if workers is None else workers
     if workers < 1:
         raise UserError(f"workers must be at least 1, got {workers}", "pass workers=1 or more")
-    from datasets_src.engine import read_manifest
-    from datasets_src.hub import data_revision
-
     root = Path(cache_root) if cache_root is not None else default_cache_root()
-    folder = dataset_folder(source, config)
-    manifest = read_manifest(folder)
-    revision = data_revision(manifest, config)
-    shards = split_shards(folder, manifest, config, splits)
-    ids = {split: read_ids(paths) for split, paths in shards.items()}
+    if not isinstance(source, DatasetSource):
+        source = open_dataset(source, configs=[config])
+    revision = source.data_revision(config)
+    shards = {split: source.shard_paths(config, split) for split in splits}
+    ids = {split: read_ids(source, config, split) for split in splits}
 
     def key(member: Extractor, split: str) -> CacheKey:
         return CacheKey(member.identity(), config, revision, split)

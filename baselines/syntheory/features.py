@@ -29,8 +29,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from datasets_src.engine import sha256_file
-from datasets_src.errors import UserError
+from synthsuite.kernel.errors import UserError
+from synthsuite.kernel.hashing import sha256_file
 
 PROBES_FIX = "pip install 'synthsuite[probes]'"
 

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from datasets_src.errors import UserError
+from synthsuite.kernel.errors import UserError
 
 ProbeKind = Literal["mlp", "linear"]
 Score = Callable[[np.ndarray, np.ndarray], float]  # (references, predictions) -> higher is better

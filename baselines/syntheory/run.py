@@ -20,16 +20,16 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from baselines.syntheory.embeddings import SplitEmbeddings, embed
-from baselines.syntheory.features import Extractor
-from baselines.syntheory.probe import ProbeSettings, train_probe
-from datasets_src.errors import UserError
-from evaluation.data import DatasetSource, open_source
-from evaluation.evaluator import evaluate_predictions, references, score
-from evaluation.metrics import METRICS
-from evaluation.predictions import write_predictions
-from evaluation.results import ModelInfo, Result, Scores
-from evaluation.tasks import TaskMetadata
+from synthsuite.baselines.syntheory.embeddings import SplitEmbeddings, embed
+from synthsuite.baselines.syntheory.features import Extractor
+from synthsuite.baselines.syntheory.probe import ProbeSettings, train_probe
+from synthsuite.datasets_src.access import DatasetSource, open_dataset
+from synthsuite.evaluation.evaluator import evaluate_predictions
+from synthsuite.evaluation.metrics import METRICS
+from synthsuite.evaluation.predictions import write_predictions
+from synthsuite.evaluation.results import ModelInfo, Result, Scores
+from synthsuite.evaluation.scoring import label_scores, scorer_for
+from synthsuite.evaluation.tasks import TaskMetadata
 
 HANDMADE = ("mel", "chroma", "mfcc", "handcrafted")
 TRAIN, VALIDATION = "train", "validation"
@@ -40,14 +40,10 @@ def output_dir(root: Path, task: str, features: str) -> Path:
     return root / task.replace("/", "__") / features
 
 
-def open_dataset(task: TaskMetadata, dataset: str | None = None) -> DatasetSource:
+def open_task_source(task: TaskMetadata, dataset: str | None = None) -> DatasetSource:
     """The task's dataset (or `dataset`: a folder or ORG/NAME), checked to hold the task's config."""
-    source = open_source(dataset or task.dataset.repo_id)
-    if task.dataset.config not in source.manifest["configs"]:
-        raise UserError(
-            f"{source.folder} has no config {task.dataset.config!r} (task {task.name})",
-            f"generate it: synthsuite generate {source.manifest['dataset']} --config {task.dataset.config}",
-        )
+    source = open_dataset(dataset or task.dataset.repo_id, configs=[task.dataset.config])
+    source.splits(task.dataset.config)  # one clear line when the config is missing
     return source
 
 
@@ -101,12 +97,12 @@ def run(
     """Probe every layer of `extractor` on `task`; write out/predictions.parquet and out/results.json."""
     started = time.perf_counter()
     dataset = dataset or task.dataset.repo_id
-    source = open_dataset(task, dataset)
+    source = open_task_source(task, dataset)
     test = task.eval_split
 
     # 1. Frozen features: one vector per clip and layer, pooled over time by the extractor.
     embeddings = embed(
-        str(source.folder),
+        source,
         task.dataset.config,
         [TRAIN, VALIDATION, test],
         extractor,
@@ -160,9 +156,9 @@ def run(
 
 
 def scored_rows(task: TaskMetadata, source: DatasetSource, split: str, embedded: SplitEmbeddings) -> Rows:
-    refs = references(task, source, split)
+    refs = scorer_for(task).references(task, source, split)
     position = {sample_id: i for i, sample_id in enumerate(embedded.ids)}
-    return Rows(refs.ids, refs.labels, embedded, np.array([position[i] for i in refs.ids], dtype=np.int64))
+    return Rows(refs.ids, refs.values, embedded, np.array([position[i] for i in refs.ids], dtype=np.int64))
 
 
 def probe_layer(task: TaskMetadata, rows: dict[str, Rows], layer: str, settings: ProbeSettings) -> LayerFit:
@@ -177,5 +173,5 @@ def probe_layer(task: TaskMetadata, rows: dict[str, Rows], layer: str, settings:
         METRICS[task.main_score],
     )
     predictions = {split: probe.predict(rows[split].features(layer)) for split in (VALIDATION, test)}
-    scores = {split: score(task, rows[split].labels, predictions[split]) for split in predictions}
+    scores = {split: label_scores(task, rows[split].labels, predictions[split]) for split in predictions}
     return LayerFit(scores, predictions[test], probe.steps)

@@ -3,5 +3,5 @@ flags (force-wind), rendered with Blender (bpy 5.0.1) in a separate Python envir
 
 This package is also imported by the render worker under the Blender Python (see worker.py),
 which has no datasets/pydantic and numpy < 2: keep this file free of imports. The generators are
-in `datasets_src.force.generator`.
+in `synthsuite.datasets_src.force.generator`.
 """

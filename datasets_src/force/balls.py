@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from datasets_src.force.grounds import GROUND_NAMES, ground
-from datasets_src.force.palette import COLOUR_NAMES
+from synthsuite.datasets_src.force.grounds import GROUND_NAMES, ground
+from synthsuite.datasets_src.force.palette import COLOUR_NAMES
 
 BALL_RADIUS = 0.4
 BALL_KINDS = ("soccer", "bowling")

@@ -22,17 +22,23 @@ from typing import Any
 import bpy
 from bpy_extras import anim_utils
 
-from datasets_src.force.balls import (
+from synthsuite.datasets_src.force.balls import (
     BALL_RADIUS,
     LENS_MM,
     SENSOR_MM,
     camera_pose,
     validate_ball_scene,
 )
-from datasets_src.force.blender_tools import configure_render, screen_angle, to_pixels, uv_sphere, write_frame
-from datasets_src.force.grounds import ground
-from datasets_src.force.grounds_blender import build_ground_material
-from datasets_src.force.palette import colour, linear_rgba, srgb_to_linear
+from synthsuite.datasets_src.force.blender_tools import (
+    configure_render,
+    screen_angle,
+    to_pixels,
+    uv_sphere,
+    write_frame,
+)
+from synthsuite.datasets_src.force.grounds import ground
+from synthsuite.datasets_src.force.grounds_blender import build_ground_material
+from synthsuite.datasets_src.force.palette import colour, linear_rgba, srgb_to_linear
 
 SIM_END = 130
 PUSH_START, PUSH_FRAMES = 22, 24

@@ -15,7 +15,7 @@ import bpy
 from bpy_extras.object_utils import world_to_camera_view
 from mathutils import Vector
 
-from datasets_src.force.video import SCENE_FPS
+from synthsuite.datasets_src.force.video import SCENE_FPS
 
 ENGINES = {"cycles": "CYCLES", "eevee": "BLENDER_EEVEE", "workbench": "BLENDER_WORKBENCH"}
 

@@ -109,7 +109,7 @@ frames; the video shows scene frames 11–130. Camera zoom U(0, 0.6) and a small
 
 The control signal of the original (a Gaussian blob moving along `angle` from (`poke_x`,
 `poke_y`) over (1/8 + 3/8·`force`)·width) is computed from these columns by
-`datasets_src.force.control.point_force_control`.
+`synthsuite.datasets_src.force.control.point_force_control`.
 
 {_DIFFERENCES}
 
@@ -150,7 +150,7 @@ scene frames 121–240, from still to wind-blown.
 
 Captions contain the wind keywords the paper found essential ("wind", "breeze", "blow"). The
 original's control signal (a constant map −1 + 2·`wind_speed`, cos θ, sin θ) is
-`datasets_src.force.control.wind_control`.
+`synthsuite.datasets_src.force.control.wind_control`.
 
 {_DIFFERENCES}
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from datasets_src.force.palette import COLOURS
-from datasets_src.force.skies import SKIES, sky
+from synthsuite.datasets_src.force.palette import COLOURS
+from synthsuite.datasets_src.force.skies import SKIES, sky
 
 MAX_FLAGS = 64  # the paper: 1 + U{0..63}
 STRENGTH_MAX = 15000.0

@@ -38,11 +38,17 @@ from typing import Any
 import bpy
 import numpy as np
 
-from datasets_src.force import flags as F
-from datasets_src.force.blender_tools import configure_render, screen_angle, to_pixels, uv_sphere, write_frame
-from datasets_src.force.palette import colour, linear_rgba
-from datasets_src.force.skies import sky as get_sky
-from datasets_src.force.skies_blender import build_sky
+from synthsuite.datasets_src.force import flags as F
+from synthsuite.datasets_src.force.blender_tools import (
+    configure_render,
+    screen_angle,
+    to_pixels,
+    uv_sphere,
+    write_frame,
+)
+from synthsuite.datasets_src.force.palette import colour, linear_rgba
+from synthsuite.datasets_src.force.skies import sky as get_sky
+from synthsuite.datasets_src.force.skies_blender import build_sky
 
 FLAG_NX, FLAG_NZ = 15, 10  # 150 cloth vertices per flag
 POLE_RADIUS = 0.025  # thin: a thick pole catches a flag that the wind presses against it

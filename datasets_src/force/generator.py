@@ -15,11 +15,11 @@ import datasets
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from datasets_src.errors import UserError
-from datasets_src.force import balls, card, control, flags, profiles, runner
-from datasets_src.force.grounds import ground
-from datasets_src.force.skies import sky
-from datasets_src.generator import Generator, GeneratorOptions, SampleSpec, Stopwatch
+from synthsuite.datasets_src.force import balls, card, control, flags, profiles, runner
+from synthsuite.datasets_src.force.grounds import ground
+from synthsuite.datasets_src.force.skies import sky
+from synthsuite.datasets_src.generator import Generator, GeneratorOptions, SampleSpec, Stopwatch
+from synthsuite.kernel.errors import UserError
 
 # A range narrower than this share of the original's (angle share x strength share) would make
 # rejection sampling of scenes slow (~0.3 ms a try): 1/1000 is ~0.3 s a scene at worst.

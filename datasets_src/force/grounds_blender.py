@@ -6,8 +6,8 @@ Voronoi, brick, checker, wave, magic) to a base colour, a bump height and a roug
 
 import bpy
 
-from datasets_src.force.grounds import Ground
-from datasets_src.force.palette import linear_rgba
+from synthsuite.datasets_src.force.grounds import Ground
+from synthsuite.datasets_src.force.palette import linear_rgba
 
 
 class _Graph:

@@ -9,7 +9,7 @@ profiles are the first videos of each split of the paper profile, rendered small
 
 from dataclasses import dataclass
 
-from datasets_src.generator import SPLITS
+from synthsuite.datasets_src.generator import SPLITS
 
 OUTPUT_FRAMES = 120  # the original's clips: 120 frames at 24 fps (5 s)
 SCENE_FPS = 24

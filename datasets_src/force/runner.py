@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
-from datasets_src.errors import UserError
+from synthsuite.kernel.errors import UserError
 
 BLENDER_PYTHON_ENV = "SYNTHSUITE_BLENDER_PYTHON"
 BPY_VERSION = "5.0.1"

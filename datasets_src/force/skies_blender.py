@@ -4,8 +4,8 @@ import math
 
 import bpy
 
-from datasets_src.force.palette import linear_rgba
-from datasets_src.force.skies import Sky
+from synthsuite.datasets_src.force.palette import linear_rgba
+from synthsuite.datasets_src.force.skies import Sky
 
 GROUND_SIZE = 4000.0  # metres: its edge sits 0.05 degrees below the horizon, so no sky shows under it
 

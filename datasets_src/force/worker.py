@@ -4,8 +4,8 @@
 
 under the Blender venv's Python (bpy 5.0.1 pins numpy<2; the main venv has numpy 2, so the two
 never share a process), with no PYTHONPATH and PYTHONHASHSEED=0. Neither the main venv's
-site-packages nor the script's folder are on sys.path; the package `datasets_src` is registered
-from this file's location instead, so the scene modules import as `datasets_src.force.*`
+site-packages nor the script's folder are on sys.path; the package `synthsuite.datasets_src` is registered
+from this file's location instead, so the scene modules import as `synthsuite.datasets_src.force.*`
 without importing anything else of the project.
 
 Protocol: one JSON job per line on stdin, one JSON answer per line on stdout.
@@ -25,6 +25,7 @@ import os
 import sys
 import time
 import traceback
+import types
 from fractions import Fraction
 from pathlib import Path
 
@@ -32,17 +33,26 @@ RENDERERS = {"balls": "balls_blender.render_ball_scene", "flags": "flags_blender
 
 
 def _register_package() -> None:
-    """Make `datasets_src` importable from this file's location, without the main venv."""
+    """Make `synthsuite.datasets_src` importable from this file's location, without the main venv.
+
+    `synthsuite` is registered as an empty package (its kernel is not needed by the scenes), and
+    `synthsuite.datasets_src` from the folder above this file."""
     here = Path(__file__).resolve().parent
     if sys.path and Path(sys.path[0]).resolve() == here:
         sys.path.pop(0)  # else datasets_src/force/*.py would also import as top-level modules
+    root = types.ModuleType("synthsuite")
+    root.__path__ = []
+    sys.modules["synthsuite"] = root
     package_dir = here.parent
     spec = importlib.util.spec_from_file_location(
-        "datasets_src", package_dir / "__init__.py", submodule_search_locations=[str(package_dir)]
+        "synthsuite.datasets_src",
+        package_dir / "__init__.py",
+        submodule_search_locations=[str(package_dir)],
     )
     module = importlib.util.module_from_spec(spec)
-    sys.modules["datasets_src"] = module
+    sys.modules["synthsuite.datasets_src"] = module
     spec.loader.exec_module(module)
+    root.datasets_src = module
 
 
 def probe() -> dict[str, str]:
@@ -58,7 +68,7 @@ def probe() -> dict[str, str]:
         import av
         import numpy
 
-        from datasets_src.force import video
+        from synthsuite.datasets_src.force import video
 
         info.update(av=av.__version__, x264=video.x264_build(), numpy=numpy.__version__)
         info["libavcodec"] = ".".join(map(str, av.library_versions["libavcodec"]))
@@ -85,10 +95,10 @@ class _RenderClock:
 def run_job(job: dict) -> dict:
     import bpy
 
-    from datasets_src.force import video
+    from synthsuite.datasets_src.force import video
 
     module_name, function_name = RENDERERS[job["kind"]].split(".")
-    render = getattr(importlib.import_module(f"datasets_src.force.{module_name}"), function_name)
+    render = getattr(importlib.import_module(f"synthsuite.datasets_src.force.{module_name}"), function_name)
     workdir = Path(job["workdir"])
     frames_dir = workdir / "frames"
     frames_dir.mkdir()

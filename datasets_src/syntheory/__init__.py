@@ -10,10 +10,10 @@ import datasets
 import numpy as np
 from pydantic import Field
 
-from datasets_src.generator import Generator, GeneratorOptions, SampleSpec, Stopwatch, require_extra
-from datasets_src.syntheory import concepts, theory
-from datasets_src.syntheory.card import CARD
-from datasets_src.syntheory.synth import (
+from synthsuite.datasets_src.generator import Generator, GeneratorOptions, SampleSpec, Stopwatch
+from synthsuite.datasets_src.syntheory import concepts, theory
+from synthsuite.datasets_src.syntheory.card import CARD
+from synthsuite.datasets_src.syntheory.synth import (
     Renderer,
     check_fluidsynth,
     finish,
@@ -21,6 +21,7 @@ from datasets_src.syntheory.synth import (
     library_versions,
     soundfont_path,
 )
+from synthsuite.kernel.errors import require_extra
 
 
 class SynTheoryOptions(GeneratorOptions):

@@ -1,6 +1,6 @@
 """The prose of the SynTheory dataset card. `{...}` fields are filled from the manifest."""
 
-from datasets_src.syntheory import theory
+from synthsuite.datasets_src.syntheory import theory
 
 _PROGRAMS = ", ".join(str(p) for p in theory.TONAL_PROGRAMS)
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from datasets_src.generator import SPLITS, SampleSpec
-from datasets_src.seeding import hash_order
-from datasets_src.syntheory import theory as t
+from synthsuite.datasets_src.generator import SPLITS, SampleSpec
+from synthsuite.datasets_src.syntheory import theory as t
+from synthsuite.kernel.seeding import hash_order
 
 NOTE_SECONDS = 60.0 / t.BPM  # one beat
 # Profiles cut the instrument list and a few other axes; `paper` is the original's full space.

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from datasets_src.errors import UserError
-from datasets_src.generator import require_extra
-from datasets_src.syntheory.concepts import Score
+from synthsuite.datasets_src.syntheory.concepts import Score
+from synthsuite.kernel.errors import UserError, require_extra
 
 DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf2/TimGM6mb.sf2")
 BLOCK = 64  # FluidSynth's internal block: events take effect on block boundaries

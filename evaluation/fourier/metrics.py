@@ -12,7 +12,7 @@ from functools import cache
 
 import numpy as np
 
-from datasets_src.fourier.densities import bin_centers
+from synthsuite.datasets_src.fourier.synthetic.densities import bin_centers
 
 KL_OFFSET = 1e-10  # added to the prediction before the log, as the paper does
 SIGMAS = np.arange(1, 101)

@@ -1,4 +1,4 @@
-"""SynTheory evaluation: one task per concept (see tasks.py), scored by evaluation.evaluator.
+"""SynTheory evaluation: one task per concept (see tasks.py), scored by synthsuite.evaluation.evaluator.
 
 The same scoring is offered as a local `evaluate` module: `evaluate.load(EVALUATE_MODULE,
 config_name="syntheory/notes")`.

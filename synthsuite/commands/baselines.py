@@ -1,23 +1,13 @@
-"""`synthsuite baseline`: reference baselines that turn a dataset into predictions and results.
+"""`synthsuite baseline SUITE-BASELINE`: the reference baselines, each registered by its suite.
 
-`syntheory` is defined here; other suites' baselines attach themselves to the same `baseline`
-subparsers from their own modules (fourier.py, decision_transformer.py).
+Every suite record (synthsuite/kernel/suites/) names a command module (`cli`) whose
+`register(commands, baselines)` adds its baselines under `baseline` and any command of its own at
+the top level.
 """
 
 import argparse
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from datasets_src.errors import UserError
-from synthsuite.commands import decision_transformer, fourier
-from synthsuite.commands.key_values import parse_key_values
-
-if TYPE_CHECKING:
-    from evaluation.results import Result
-    from evaluation.tasks import TaskMetadata
-
-PROFILES = {"paper": "syntheory", "tiny": "syntheory-tiny"}  # profile -> task name prefix
-ALL_HANDMADE = "all-handmade"
+from synthsuite.kernel.suites import load, suites
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -26,134 +16,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="run a reference baseline: predictions and results per task",
         description="Run a reference baseline on a suite's tasks.",
     )
-    suites = baseline.add_subparsers(dest="suite", required=True, metavar="SUITE")
-    _add_syntheory(suites)
-    fourier.add_fourier_synthetic(suites)
-    decision_transformer.add_decision_transformer(suites)
-
-
-def _add_syntheory(suites: argparse._SubParsersAction) -> None:
-    syntheory = suites.add_parser(
-        "syntheory",
-        help="probe frozen audio features on the SynTheory concepts",
-        description="Extract frozen features (cached), fit a probe on every layer (train split,\n"
-        "early-stopped on validation), keep the layer best on validation and score its test\n"
-        "predictions. Writes OUT/<task>/<features>/predictions.parquet and results.json.",
-        epilog="examples:\n"
-        "  synthsuite baseline syntheory --features chroma --task syntheory/notes\n"
-        "  synthsuite baseline syntheory --features all-handmade --all --probe linear\n"
-        "  synthsuite baseline syntheory --features crepe --features-option hop_ms=20 --all --profile tiny",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    syntheory.add_argument(
-        "--features",
-        action="append",
-        metavar="NAME",
-        help="feature extractor (repeatable): mel, chroma, mfcc, handcrafted, basic-pitch, crepe, "
-        f"musicgen, or {ALL_HANDMADE} for the first four",
-    )
-    syntheory.add_argument(
-        "--task", action="append", metavar="TASK", help="task, e.g. syntheory/notes (repeatable)"
-    )
-    syntheory.add_argument("--all", action="store_true", help="every SynTheory task of --profile")
-    syntheory.add_argument(
-        "--profile", help="with --all: paper (tasks syntheory/*, default) or tiny (syntheory-tiny/*)"
-    )
-    syntheory.add_argument(
-        "--dataset", help="dataset folder or ORG/NAME (default: each task's repo in the local hub)"
-    )
-    syntheory.add_argument("--probe", default="mlp", help="mlp (the paper's, default) or linear (fast)")
-    syntheory.add_argument("--seed", type=int, default=0, help="probe seed (default 0)")
-    syntheory.add_argument(
-        "--workers", type=int, metavar="N", help="feature extraction processes (default: all cores)"
-    )
-    syntheory.add_argument(
-        "--out", type=Path, default=Path("results"), metavar="DIR", help="output folder (default: results/)"
-    )
-    syntheory.add_argument(
-        "--features-option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="extractor option, e.g. hop_ms=20 or model=DIR, given to every --features (repeatable)",
-    )
-    syntheory.add_argument("--no-progress", action="store_true", help="no progress bars")
-    syntheory.set_defaults(handler=_syntheory)
-
-
-def _syntheory(args: argparse.Namespace) -> None:
-    """Check every input before anything is computed or written, then run each (task, features)."""
-    from baselines.syntheory import run
-    from baselines.syntheory.features import get_extractor
-    from baselines.syntheory.probe import probe_settings
-
-    if args.workers is not None and args.workers < 1:
-        raise UserError(f"--workers must be at least 1, got {args.workers}", "pass --workers 1 or more")
-    tasks = _tasks(args.task or [], args.all, args.profile)
-    settings = probe_settings(args.probe, args.seed)
-    options = parse_key_values(args.features_option, "--features-option", "hop_ms=20")
-    extractors = [get_extractor(name, **options) for name in _feature_names(args.features or [])]
-    for extractor in extractors:  # finds model files and their hashes now, not after other runs
-        extractor.identity()
-        extractor.layers()
-    for task in tasks:
-        run.open_dataset(task, args.dataset)
-
-    results = []
-    for task in tasks:
-        for extractor in extractors:
-            out = run.output_dir(args.out, task.name, extractor.name)
-            result = run.run(
-                task,
-                extractor,
-                settings,
-                out=out,
-                dataset=args.dataset,
-                workers=args.workers,
-                progress=not args.no_progress,
-            )
-            print(f"{task.name} {extractor.name}: {task.main_score} {result.main_score:.4f}, wrote {out}")
-            results.append((task, extractor.name, result))
-    _print_table(results, settings.kind)
-
-
-def _tasks(names: list[str], every: bool, profile: str | None) -> list["TaskMetadata"]:
-    from evaluation.tasks import get_task, list_tasks
-
-    if every == bool(names):
-        raise UserError("pass either --task (repeatable) or --all", "e.g. --task syntheory/notes, or --all")
-    if profile is not None and not every:
-        raise UserError("--profile chooses the tasks of --all", "drop --profile or use --all")
-    if every:
-        profile = profile or "paper"
-        if profile not in PROFILES:
-            raise UserError(f"unknown profile {profile!r}", f"choose one of: {', '.join(PROFILES)}")
-        return [t for t in list_tasks("syntheory") if t.name.split("/")[0] == PROFILES[profile]]
-    tasks = [get_task(name) for name in dict.fromkeys(names)]
-    for task in tasks:
-        if task.suite != "syntheory":
-            raise UserError(
-                f"task {task.name} is not a SynTheory task", "see `synthsuite tasks --suite syntheory`"
-            )
-    return tasks
-
-
-def _feature_names(given: list[str]) -> list[str]:
-    from baselines.syntheory.run import HANDMADE
-
-    if not given:
-        raise UserError("no --features given", f"pass e.g. --features chroma or --features {ALL_HANDMADE}")
-    names = [n for name in given for n in (HANDMADE if name == ALL_HANDMADE else (name,))]
-    return list(dict.fromkeys(names))
-
-
-def _print_table(results: list[tuple["TaskMetadata", str, "Result"]], probe: str) -> None:
-    print(
-        f"\n{'task':<34}{'features':<14}{'probe':<8}{'layer':<14}{'metric':<10}{'validation':>11}{'test':>8}"
-    )
-    for task, features, result in results:
-        validation = result.scores["validation"][task.main_score]
-        print(
-            f"{task.name:<34}{features:<14}{probe:<8}{result.selected_layer:<14}{task.main_score:<10}"
-            f"{validation:>11.4f}{result.main_score:>8.4f}"
-        )
+    baselines = baseline.add_subparsers(dest="baseline", required=True, metavar="BASELINE")
+    for suite in suites().values():
+        if suite.cli is not None:
+            load(suite.cli).register(commands, baselines)

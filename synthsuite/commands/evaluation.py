@@ -4,7 +4,7 @@ import argparse
 import json
 from pathlib import Path
 
-from datasets_src.errors import UserError
+from synthsuite.kernel.errors import UserError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -37,7 +37,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _tasks(args: argparse.Namespace) -> None:
-    from evaluation.tasks import list_tasks
+    from synthsuite.evaluation.tasks import list_tasks
 
     tasks = list_tasks(args.suite)
     if args.json:
@@ -53,9 +53,9 @@ def _tasks(args: argparse.Namespace) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> None:
-    from evaluation.evaluator import evaluate_predictions
-    from evaluation.results import ModelInfo
-    from evaluation.tasks import get_task
+    from synthsuite.evaluation.evaluator import evaluate_predictions
+    from synthsuite.evaluation.results import ModelInfo
+    from synthsuite.evaluation.tasks import get_task
 
     if (args.model is None) != (args.model_revision is None):
         raise UserError("--model and --model-revision go together", "pass both or neither")

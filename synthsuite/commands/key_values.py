@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from datasets_src.errors import UserError
+from synthsuite.kernel.errors import UserError
 
 
 def parse_key_values(pairs: list[str], flag: str, example: str) -> dict[str, Any]:

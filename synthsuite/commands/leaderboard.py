@@ -4,8 +4,8 @@ import argparse
 import time
 from pathlib import Path
 
-from datasets_src.errors import UserError
-from leaderboard.store import DEFAULT_HUB_REPO, RESULTS_ENV
+from synthsuite.kernel.errors import UserError
+from synthsuite.leaderboard.store import DEFAULT_HUB_REPO, RESULTS_ENV
 
 STORE_HELP = f"results store folder (default: ${RESULTS_ENV} or ~/.cache/synthsuite/results)"
 
@@ -60,7 +60,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _store(path: Path | None, *, must_exist: bool):
-    from leaderboard.store import ResultsStore, default_root
+    from synthsuite.leaderboard.store import ResultsStore, default_root
 
     root = path or default_root()
     if must_exist and not root.is_dir():
@@ -69,7 +69,7 @@ def _store(path: Path | None, *, must_exist: bool):
 
 
 def _submit(args: argparse.Namespace) -> None:
-    from leaderboard.submission import open_pull_request, read_submission, submit_local
+    from synthsuite.leaderboard.submission import open_pull_request, read_submission, submit_local
 
     if args.hub and args.store:
         raise UserError("--hub and --store name two different destinations", "pass one of them")
@@ -86,9 +86,9 @@ def _submit(args: argparse.Namespace) -> None:
 
 
 def _build(args: argparse.Namespace) -> None:
-    from leaderboard.site import build_site
-    from leaderboard.table import collect
     from synthsuite import __version__
+    from synthsuite.leaderboard.site import build_site
+    from synthsuite.leaderboard.table import collect
 
     started = time.perf_counter()
     store = _store(args.store, must_exist=True)
@@ -101,8 +101,8 @@ def _build(args: argparse.Namespace) -> None:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    from leaderboard.app import build_app, launch
-    from leaderboard.table import collect, read_table
+    from synthsuite.leaderboard.app import build_app, launch
+    from synthsuite.leaderboard.table import collect, read_table
 
     table = read_table(args.table) if args.table else collect(_store(args.store, must_exist=True))
     launch(build_app(table), args.host, args.port)

@@ -4,8 +4,8 @@ import datasets
 import evaluate
 import numpy
 
-from evaluation.metrics import METRICS
-from evaluation.tasks import get_task
+from synthsuite.evaluation.metrics import METRICS
+from synthsuite.evaluation.tasks import get_task
 
 _DESCRIPTION = """Scores predictions of a SynTheory concept the way `synthsuite evaluate` does:
 accuracy and macro-F1 for class labels (indices into the task's class names), R² for tempo."""

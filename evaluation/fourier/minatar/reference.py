@@ -1,4 +1,5 @@
-"""Measure the normalisation constants of the MinAtar tasks: `python -m evaluation.minatar.reference`.
+"""Measure the normalisation constants of the MinAtar tasks:
+`python -m synthsuite.evaluation.fourier.minatar.reference`.
 
 Random: the uniform policy over the game's minimal action set. Reference: the DQN that generated the
 build, at the end of its run, ε-greedy with ε = 0.01 (trained now if its run is not cached). Prints
@@ -7,10 +8,10 @@ one line per game in the form of `NORMALIZATION` in tasks.py.
 
 import argparse
 
-from datasets_src.minatar import MinAtarReplayGenerator
-from datasets_src.minatar.dqn import GreedyPolicy
-from datasets_src.minatar.games import GAMES
-from evaluation.minatar.evaluator import RandomPolicy, play
+from synthsuite.datasets_src.fourier.minatar import MinAtarReplayGenerator
+from synthsuite.datasets_src.fourier.minatar.dqn import GreedyPolicy
+from synthsuite.datasets_src.fourier.minatar.games import GAMES
+from synthsuite.evaluation.fourier.minatar.evaluator import RandomPolicy, play
 
 REFERENCE_EPSILON = 0.01
 

@@ -21,7 +21,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from datasets_src.errors import UserError
+from synthsuite.kernel.errors import UserError
 
 EmulatorName = Literal["minatar", "ale"]
 GAMES = ("seaquest", "breakout", "asterix", "freeway", "space_invaders")

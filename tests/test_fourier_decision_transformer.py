@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 import torch
 
-from baselines.fourier import decision_transformer as dt
-from baselines.fourier.head import FourierHead
-from datasets_src import engine
-from datasets_src.errors import UserError
-from datasets_src.hub import data_revision
-from datasets_src.minatar.games import get_game
-from evaluation.minatar.tasks import game_task
-from evaluation.results import read_result
-from synthsuite.commands import decision_transformer as command
+from synthsuite.baselines.fourier import decision_transformer as dt
+from synthsuite.baselines.fourier.head import FourierHead
+from synthsuite.commands import fourier as command
+from synthsuite.datasets_src import engine
+from synthsuite.datasets_src.access import data_revision
+from synthsuite.datasets_src.fourier.minatar.games import get_game
+from synthsuite.evaluation.fourier.minatar.tasks import game_task
+from synthsuite.evaluation.results import read_result
+from synthsuite.kernel.errors import UserError
 from tests.conftest import build
 
 TINY = dict(n_layer=1, n_head=2, n_embd=16, context=6, batch_size=8, steps=6, warmup_steps=2)

@@ -31,10 +31,10 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from datasets_src.atomic import atomic_write_bytes, atomic_write_text
-from datasets_src.engine import sha256_file
-from datasets_src.executors import one_torch_thread
-from datasets_src.minatar.games import Game, OnlineView
+from synthsuite.datasets_src.executors import one_torch_thread
+from synthsuite.datasets_src.fourier.minatar.games import Game, OnlineView
+from synthsuite.kernel.atomic import atomic_write_bytes, atomic_write_text
+from synthsuite.kernel.hashing import sha256_file
 
 CACHE_FORMAT = 1
 
@@ -349,13 +349,14 @@ def main() -> None:
 
     `generate` trains one game at a time (its workers wait on the game they all need first); with cores
     to spare, warm the cache in parallel instead, e.g. for each game:
-    `python -m datasets_src.minatar.dqn seaquest --profile paper &`, then run `generate` as usual.
+    `python -m synthsuite.datasets_src.fourier.minatar.dqn seaquest --profile paper &`, then run
+    `generate` as usual.
     """
     import argparse
 
-    from datasets_src.errors import UserError
-    from datasets_src.generator import PROFILES, get_generator
-    from datasets_src.minatar.games import EMULATORS, GAMES
+    from synthsuite.datasets_src.fourier.minatar.games import EMULATORS, GAMES
+    from synthsuite.datasets_src.generator import PROFILES, get_generator
+    from synthsuite.kernel.errors import UserError
 
     parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
     parser.add_argument("games", nargs="+", metavar="GAME", choices=GAMES)

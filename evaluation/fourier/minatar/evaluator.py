@@ -17,14 +17,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from datasets_src.errors import UserError
-from datasets_src.minatar.games import Game, OnlineView, get_game
-from datasets_src.seeding import derive_seed
-from evaluation.data import open_source
-from evaluation.evaluator import build_result, check_revision
-from evaluation.fourier.metrics import smoothness
-from evaluation.results import ModelInfo, Result
-from evaluation.tasks import TaskMetadata
+from synthsuite.datasets_src.access import DatasetSource
+from synthsuite.datasets_src.fourier.minatar.games import Game, OnlineView, get_game
+from synthsuite.evaluation.evaluator import build_result, open_task_dataset
+from synthsuite.evaluation.fourier.metrics import smoothness
+from synthsuite.evaluation.results import ModelInfo, Result
+from synthsuite.evaluation.scoring import Predictions, References, Scorer, Scores
+from synthsuite.evaluation.tasks import TaskMetadata
+from synthsuite.kernel.errors import UserError
+from synthsuite.kernel.seeding import derive_seed
 
 SUM_TOLERANCE = 1e-4
 
@@ -44,6 +45,29 @@ class Policy(Protocol):
 
     def observe(self, envs: np.ndarray, actions: np.ndarray, rewards: np.ndarray) -> None:
         """The actions drawn (bin indices) and the rewards they earned, for the episodes of the last call."""
+
+
+class PolicyScorer(Scorer):
+    """Prediction kind `policy`: an agent is scored by playing (`evaluate_policy`), not from a file."""
+
+    kind = "policy"
+    online = True
+
+    def instruction(self, task: TaskMetadata) -> str:
+        return (
+            "train and score an agent with `synthsuite baseline decision-transformer --task "
+            f"{task.name}`, or score your own agent with synthsuite.evaluation.fourier.minatar.evaluator."
+            "evaluate_policy(task, policy) (docs/fourier-decision-transformer.md)"
+        )
+
+    def read(self, path: Path, task: TaskMetadata, max_rows: int) -> Predictions:
+        raise UserError(f"task {task.name} is scored by playing, not from {path}", self.instruction(task))
+
+    def references(self, task: TaskMetadata, source: DatasetSource, split: str) -> References:
+        raise UserError(f"task {task.name} is scored by playing, not from a split", self.instruction(task))
+
+    def score(self, task: TaskMetadata, references: References, values: Any) -> Scores:
+        raise UserError(f"task {task.name} is scored by playing", self.instruction(task))
 
 
 class RandomPolicy:
@@ -177,12 +201,11 @@ def evaluate_policy(
 
     `dataset`: the folder (or ORG/NAME) the agent was trained on; default the task's repo.
     """
-    from evaluation.minatar.tasks import NORMALIZATION
+    from synthsuite.evaluation.fourier.minatar.tasks import NORMALIZATION
 
     game = get_game(task.dataset.config)
     random, reference = NORMALIZATION[game.name]
-    source = open_source(str(dataset or task.dataset.repo_id))
-    revision = check_revision(task, source)
+    source, revision = open_task_dataset(task, dataset)
     outcome = play(game, policy, episodes, seed)
     scores = {
         "normalized_return": normalized_return(outcome.mean_return, random, reference),

@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from datasets_src.executors import one_torch_thread
-from datasets_src.minatar.dqn import DQNConfig, train
-from datasets_src.minatar.games import GAMES, get_game
+from synthsuite.datasets_src.executors import one_torch_thread
+from synthsuite.datasets_src.fourier.minatar.dqn import DQNConfig, train
+from synthsuite.datasets_src.fourier.minatar.games import GAMES, get_game
 
 
 def emulator_steps_per_second(game_name: str, emulator: str, steps: int) -> float:

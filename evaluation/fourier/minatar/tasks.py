@@ -10,11 +10,11 @@ The normalised return is 100·(R − random)/(reference − random), the paper's
 measured here: `random` is the mean return of the uniform policy over the game's minimal action set and
 `reference` that of the DQN that generated the pinned build, at the end of its run, acting ε-greedily
 with ε = 0.01. Both are means over 500 episodes of this evaluator
-(`python -m evaluation.minatar.reference --profile small --episodes 500`).
+(`python -m synthsuite.evaluation.fourier.minatar.reference --profile small --episodes 500`).
 """
 
-from datasets_src.minatar.games import GAMES, fourier_order
-from evaluation.tasks import DatasetRef, Metric, PredictionFormat, TaskMetadata
+from synthsuite.datasets_src.fourier.minatar.games import GAMES, fourier_order
+from synthsuite.evaluation.tasks import DatasetRef, Metric, PredictionFormat, TaskMetadata
 
 REPO = "synthsuite/minatar-replay-small"
 PROFILE = "small"
@@ -23,7 +23,8 @@ REFERENCE = (
     "Probability Distributions. ICLR 2025 (Decision Transformer experiment); Young and Tian. MinAtar. 2019."
 )
 
-# game -> (random return, reference return), measured by `python -m evaluation.minatar.reference`
+# game -> (random return, reference return), measured by
+# `python -m synthsuite.evaluation.fourier.minatar.reference`
 NORMALIZATION: dict[str, tuple[float, float]] = {
     "seaquest": (0.12, 0.556),
     "breakout": (0.414, 3.61),
@@ -70,7 +71,7 @@ def game_task(game: str, *, name: str, repo_id: str, revision: str, profile: str
         eval_split="online",
         input="the current and past observations, actions and rewards of the episode being played",
         predictions=PredictionFormat(
-            kind="class", label_column="action", classes=tuple(fourier_order(MINIMAL_ACTIONS[game]))
+            kind="policy", label_column="action", classes=tuple(fourier_order(MINIMAL_ACTIONS[game]))
         ),
         metrics=(
             Metric(name="normalized_return", higher_is_better=True, range=(lowest, NO_UPPER_LIMIT)),

@@ -9,13 +9,13 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from datasets_src import engine
-from datasets_src.errors import UserError
-from datasets_src.generator import get_generator
-from datasets_src.minatar import dqn
-from datasets_src.minatar.games import ALE_ACTION_NAMES, GAMES, fourier_order, get_game
-from evaluation.minatar.evaluator import RandomPolicy, normalized_return, play
-from evaluation.minatar.tasks import MINIMAL_ACTIONS, TASKS
+from synthsuite.datasets_src import engine
+from synthsuite.datasets_src.fourier.minatar import dqn
+from synthsuite.datasets_src.fourier.minatar.games import ALE_ACTION_NAMES, GAMES, fourier_order, get_game
+from synthsuite.datasets_src.generator import get_generator
+from synthsuite.evaluation.fourier.minatar.evaluator import RandomPolicy, normalized_return, play
+from synthsuite.evaluation.fourier.minatar.tasks import MINIMAL_ACTIONS, TASKS
+from synthsuite.kernel.errors import UserError
 from tests.conftest import build, run_cli
 
 CONFIGS = ["breakout", "seaquest"]

@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import datasets
 import numpy as np
 
-from datasets_src.generator import Generator, GeneratorOptions, SampleSpec, Stopwatch, require_extra
-from datasets_src.minatar.card import CARD
-from datasets_src.minatar.games import GAMES, Game, check_emulator, get_game
-from datasets_src.seeding import derive_seed
+from synthsuite.datasets_src.fourier.minatar.card import CARD
+from synthsuite.datasets_src.fourier.minatar.games import GAMES, Game, check_emulator, get_game
+from synthsuite.datasets_src.generator import Generator, GeneratorOptions, SampleSpec, Stopwatch
+from synthsuite.kernel.errors import require_extra
+from synthsuite.kernel.seeding import derive_seed
 
 if TYPE_CHECKING:
-    from datasets_src.minatar.dqn import DQNRun
+    from synthsuite.datasets_src.fourier.minatar.dqn import DQNRun
 
 STEPS = {"tiny": 400, "small": 100_000, "paper": 500_000}  # DQN steps per game
 CHUNK_STEPS = {"tiny": 50, "small": 1_000, "paper": 1_000}  # steps per row
@@ -114,7 +115,7 @@ class MinAtarReplayGenerator(Generator):
 
     def _run(self, config: str, steps: int, dqn_seed: int) -> tuple["DQNRun", np.ndarray]:
         """The DQN run of this game (cached per process and on disk) and its returns-to-go."""
-        from datasets_src.minatar.dqn import DQNConfig, load_or_train
+        from synthsuite.datasets_src.fourier.minatar.dqn import DQNConfig, load_or_train
 
         key = (config, steps, dqn_seed)
         if key not in self._runs:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from baselines.fourier import decision_transformer as dt
-from datasets_src.executors import one_torch_thread
-from evaluation.minatar.evaluator import play
+from synthsuite.baselines.fourier import decision_transformer as dt
+from synthsuite.datasets_src.executors import one_torch_thread
+from synthsuite.evaluation.fourier.minatar.evaluator import play
 
 
 def training_samples_per_second(replay: dt.Replay, head: str, steps: int) -> float:

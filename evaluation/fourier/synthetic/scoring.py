@@ -1,4 +1,4 @@
-"""Scoring predicted distributions: a predictions file of PMFs -> the three metrics -> a results file.
+"""Scoring predicted distributions (prediction kind `distribution`): PMFs against the true PMFs.
 
 The predictions format of the fourier-synthetic tasks: a parquet file with `sample_id` (string) and
 `prediction`, a list of `bins` probabilities per row (the PMF over the task's bins, in bin order),
@@ -6,27 +6,42 @@ and the model's identity in the `synthsuite.model` metadata, as for every task. 
 finite, non-negative and sum to 1 within 1e-3; it is renormalised before scoring.
 """
 
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from datasets_src.errors import UserError
-from evaluation.data import DatasetSource, open_source
-from evaluation.evaluator import (
-    check_revision,
-    model_from_file,
-    predictions_result,
-    scored_split,
-)
-from evaluation.fourier.metrics import scores
-from evaluation.predictions import align, open_predictions, write_predictions
-from evaluation.results import ModelInfo, Result
-from evaluation.tasks import TaskMetadata
+from synthsuite.datasets_src.access import DatasetSource
+from synthsuite.evaluation.fourier.metrics import scores
+from synthsuite.evaluation.predictions import open_predictions, write_predictions
+from synthsuite.evaluation.scoring import Predictions, References, Scorer, Scores
+from synthsuite.evaluation.tasks import TaskMetadata
+from synthsuite.kernel.errors import UserError
 
 SUM_TOLERANCE = 1e-3
+
+
+class DistributionScorer(Scorer):
+    """KL divergence to the true PMF, smoothness and MSE of the predicted PMFs (metrics.py)."""
+
+    kind = "distribution"
+
+    def read(self, path: Path, task: TaskMetadata, max_rows: int) -> Predictions:
+        ids, column, model = open_predictions(path, task, max_rows)
+        return Predictions(ids, _pmfs(path, task, column), model)
+
+    def references(self, task: TaskMetadata, source: DatasetSource, split: str) -> References:
+        bins = check_bins(task, source)
+        table = source.read(task.dataset.config, split, [task.predictions.id_column, "true_pmf", "z_bin"])
+        return References(
+            ids=table.column(task.predictions.id_column).to_pylist(),
+            values=np.array(table.column("true_pmf").to_pylist(), dtype=np.float64).reshape(-1, bins),
+            extra={"z_bins": table.column("z_bin").to_numpy().astype(np.int64)},
+        )
+
+    def score(self, task: TaskMetadata, references: References, values: Any) -> Scores:
+        return scores(references.values, values, references.extra["z_bins"])
 
 
 def write_pmf_predictions(
@@ -35,12 +50,6 @@ def write_pmf_predictions(
     """Write PMFs (rows, bins) as float32 lists: the bytes depend only on the arguments."""
     values = pa.FixedSizeListArray.from_arrays(pa.array(pmfs.astype(np.float32).ravel()), pmfs.shape[1])
     write_predictions(path, task, ids, values, model)
-
-
-def read_pmf_predictions(path: Path, task: TaskMetadata) -> tuple[list[str], np.ndarray, dict[str, Any]]:
-    """(ids, PMFs as float64 rows summing to 1, model metadata), checked against the task."""
-    ids, column, model = open_predictions(path, task)
-    return ids, _pmfs(path, task, column), model
 
 
 def _pmfs(path: Path, task: TaskMetadata, column: pa.ChunkedArray) -> np.ndarray:
@@ -81,38 +90,3 @@ def check_bins(task: TaskMetadata, source: DatasetSource) -> int:
         )
     return bins
 
-
-def references(
-    task: TaskMetadata, source: DatasetSource, split: str
-) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(ids, true PMFs, z bins) of one split."""
-    bins = check_bins(task, source)
-    table = source.read(task.dataset.config, split, [task.predictions.id_column, "true_pmf", "z_bin"])
-    true_pmfs = np.array(table.column("true_pmf").to_pylist(), dtype=np.float64).reshape(-1, bins)
-    return (
-        table.column(task.predictions.id_column).to_pylist(),
-        true_pmfs,
-        table.column("z_bin").to_numpy().astype(np.int64),
-    )
-
-
-def evaluate_pmf_predictions(
-    task: TaskMetadata,
-    predictions_path: Path,
-    *,
-    dataset: str | None = None,
-    split: str | None = None,
-    model: ModelInfo | None = None,
-    seeds: list[int] | None = None,
-) -> Result:
-    """Score one predictions file against the task's split of `dataset` (default: the task's repo)."""
-    started = time.perf_counter()
-    split = scored_split(task, split)
-    source = open_source(dataset or task.dataset.repo_id)
-    revision = check_revision(task, source)
-    ids, pmfs, file_model = read_pmf_predictions(predictions_path, task)
-    expected, true_pmfs, z_bins = references(task, source, split)
-    order = align(predictions_path, ids, expected, set())
-    values = scores(true_pmfs, pmfs[order], z_bins)
-    model = model or model_from_file(predictions_path, file_model)
-    return predictions_result(task, source, revision, model, split, values, predictions_path, started, seeds)

@@ -6,9 +6,9 @@ import datasets
 import numpy as np
 from pydantic import Field
 
-from datasets_src.fourier import densities
-from datasets_src.fourier.card import CARD
-from datasets_src.generator import Generator, GeneratorOptions, SampleSpec, Stopwatch
+from synthsuite.datasets_src.fourier.synthetic import densities
+from synthsuite.datasets_src.fourier.synthetic.card import CARD
+from synthsuite.datasets_src.generator import Generator, GeneratorOptions, SampleSpec, Stopwatch
 
 ROWS = {"tiny": 200, "small": 1_000, "paper": 5_000}  # the paper: 5,000 samples, 80 / 20 split
 TEST_EVERY = 5  # every fifth sample is a test sample: 4,000 train / 1,000 test at the paper profile
