@@ -15,7 +15,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export HF_EVALUATE_OFFLINE := 1
 
-.PHONY: demo test lint system venv clean
+.PHONY: demo test test-fast lint bench system venv clean
 
 system:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -60,12 +60,9 @@ demo: venv
 	$(BIN)/synthsuite info synthsuite/syntheory-tiny --load
 	$(BIN)/synthsuite baseline syntheory --profile tiny --all --features chroma --probe linear \
 	  --workers 2 --out "$(DEMO)/results"
-	mkdir -p "$(DEMO)/submission"
-	for f in "$(DEMO)"/results/*/chroma/results.json; do \
-	  cp "$$f" "$(DEMO)/submission/$$(basename "$$(dirname "$$(dirname "$$f")")").json"; done
-	printf '%s\n' '{"name": "probe-linear/chroma", "link": null, "license": "MIT",' \
-	  '"parameters": null, "saw_synthetic_data": true}' > "$(DEMO)/submission/model.json"
-	$(BIN)/synthsuite submit "$(DEMO)/submission" --store "$(DEMO)/store"
+	$(BIN)/synthsuite model-card --name probe-linear/chroma --license MIT --saw-synthetic-data \
+	  --out "$(DEMO)/model.json"
+	$(BIN)/synthsuite submit --results "$(DEMO)/results" --model-card "$(DEMO)/model.json" --store "$(DEMO)/store"
 	$(BIN)/synthsuite leaderboard build --store "$(DEMO)/store" --out "$(DEMO)/site"
 	rm -rf "$(HUB)/local/force-point-tiny" "$(HUB)/local/force-wind-tiny"
 	$(BIN)/synthsuite generate force-point --profile tiny --workers 2
@@ -78,8 +75,17 @@ test: venv
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
+# The quick lane for development: everything but the tests marked slow (Blender, Chromium, training).
+test-fast: venv
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not slow"
+
 lint: venv
 	$(BIN)/ruff check .
+
+# The quick version of every benchmark (benchmarks/bench.py): one table of ratios against their floors.
+bench: venv
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) $(BLENDER_VENV) $(HUB) $(DEMO) .pytest_cache .ruff_cache

@@ -4,8 +4,12 @@ python benchmarks/force_render.py videos [--videos 2] [--profiles tiny small] [-
     renders the first videos of each dataset through the generator's own path (scene sampling,
     the Blender worker, PNG decode, H.264 encode, reading the files back) and prints per video:
     wall seconds, Blender's own time (`scene`: build + simulate + render inside render_*_scene),
-    the render calls alone, and our overhead over Blender (reset, PNG decode, encode, IPC) in %.
-    Workbench runs only where Mesa EGL is installed. Projects the paper profile from the small one.
+    the render calls alone, and our overhead over Blender in %, split into the worker's encode
+    (PNG decode, H.264 encode, the first-frame PNG) and the rest (the round trip to the worker,
+    reading the files back). The wall time spans everything, the encode included. Prints the load
+    average before and after. Workbench runs only where Mesa EGL is installed. Projects the paper
+    profile from the small one. `--write` merges the rows into
+    reference/runs/force/render/overhead.json (docs/benchmarks.md's table is generated from it).
 python benchmarks/force_render.py end-to-end [--workers 2]
     `synthsuite generate` of the tiny profile of both datasets into a temporary folder, timed
     (issue target: under 2 minutes for both).
@@ -19,6 +23,8 @@ parquet: ~0.1 s a video).
 """
 
 import argparse
+import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -35,6 +41,8 @@ from synthsuite.datasets_src.generator import get_generator  # noqa: E402
 from synthsuite.kernel.seeding import sample_rng  # noqa: E402
 
 DATASETS = {"balls": "force-point", "flags": "force-wind"}
+OVERHEAD_TARGET = 0.10  # our pipeline's time outside Blender, as a share of Blender's
+RUNS = ROOT / "reference" / "runs" / "force" / "render"
 PAPER_VIDEOS = {"balls": 12_000, "flags": 15_359}
 
 
@@ -67,20 +75,31 @@ def videos(args: argparse.Namespace) -> None:
     engines = [e for e in args.engines if e == "cycles" or not runner.missing_egl()]
     skipped = sorted(set(args.engines) - set(engines))
     print(f"Blender Python: {runner.check_blender()}" + (f"; skipped (no EGL): {skipped}" if skipped else ""))
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; mean of {args.videos} video(s)")
     header = f"{'config':<7}{'profile':<8}{'engine':<10}{'s/video':>8}{'blender':>8}{'render':>8}"
-    print(header + f"{'encode':>8}{'frames':>7}{'s/frame':>8}{'overhead':>9}")
+    print(header + f"{'encode':>8}{'frames':>7}{'s/frame':>8}{'overhead':>9}{'=encode':>8}{'+rest':>7}")
     small: dict[tuple[str, str], dict[str, float]] = {}
+    rows: list[dict] = []
     for config in DATASETS:
         for profile in args.profiles:
             frames = profiles.PROFILES[config][profile].frames
             for engine in engines:
+                load = os.getloadavg()[0]
                 m = measure(config, profile, engine, args.videos)
                 if profile == "small":
                     small[(config, engine)] = m
+                rows.append(
+                    {"config": config, "profile": profile, "engine": engine, "frames": frames}
+                    | {"videos": args.videos, "load_before": round(load, 1)}
+                    | {name: round(value, 4) for name, value in m.items()}
+                )
                 overhead = 100 * (m["wall"] - m["scene"]) / m["scene"]
+                encode = 100 * m["encode"] / m["scene"]
                 print(
                     f"{config:<7}{profile:<8}{engine:<10}{m['wall']:>8.2f}{m['scene']:>8.2f}{m['render']:>8.2f}"
                     f"{m['encode']:>8.3f}{frames:>7}{m['wall'] / frames:>8.3f}{overhead:>8.1f}%"
+                    f"{encode:>7.1f}%{overhead - encode:>6.1f}%",
+                    flush=True,
                 )
     for (config, engine), m in small.items():
         scale = 36 if engine == "cycles" else 18  # Workbench/EEVEE ignore the samples
@@ -90,6 +109,44 @@ def videos(args: argparse.Namespace) -> None:
             f"paper projection {config}/{engine}: {paper:.0f} s a video, {PAPER_VIDEOS[config]:,} videos = "
             f"{hours:,.0f} core-hours; on 64 Ray workers {hours / 64:,.1f} h, on 512 {hours / 512:,.1f} h"
         )
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    if args.write:
+        print(f"wrote {write_rows(rows)}")
+
+
+def write_rows(rows: list[dict]) -> Path:
+    """Merge into reference/runs/force/render/overhead.json, replacing rows of the same config, profile
+    and engine."""
+    path = RUNS / "overhead.json"
+    shipped = json.loads(path.read_text()) if path.exists() else {"rows": []}
+    key = ("config", "profile", "engine")
+    measured = {tuple(row[k] for k in key) for row in rows}
+    command = "python benchmarks/force_render.py " + " ".join(sys.argv[1:])
+    kept = [row for row in shipped["rows"] if tuple(row[k] for k in key) not in measured]
+    merged = sorted(
+        kept + [{**row, "command": command} for row in rows], key=lambda r: tuple(r[k] for k in key)
+    )
+    RUNS.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"cpus": os.cpu_count(), "rows": merged}, indent=1) + "\n")
+    return path
+
+
+def quick() -> list[tuple[str, str, str, float, str]]:
+    """Rows for benchmarks/bench.py: a tiny ball video's whole time (encode included) over Blender's."""
+    rows = []
+    for engine in [e for e in ("cycles", "workbench") if e == "cycles" or not runner.missing_egl()]:
+        m = measure("balls", "tiny", engine, videos=2)
+        rows.append(
+            (
+                f"force-point tiny, {engine}: pipeline over Blender (encode in)",
+                f"{m['wall']:.2f} s/video",
+                f"{m['scene']:.2f} s in Blender",
+                m["wall"] / m["scene"],
+                f"<= {1 + OVERHEAD_TARGET}",
+            )
+        )
+    runner.shutdown()
+    return rows
 
 
 def end_to_end(args: argparse.Namespace) -> None:
@@ -122,6 +179,7 @@ def main() -> None:
     one.add_argument(
         "--engines", nargs="+", default=["cycles", "workbench"], choices=["cycles", "workbench", "eevee"]
     )
+    one.add_argument("--write", action="store_true", help="ship the rows in reference/runs/force/render/")
     one.set_defaults(handler=videos)
     both = commands.add_parser("end-to-end")
     both.add_argument("--workers", type=int, default=2)

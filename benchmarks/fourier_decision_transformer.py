@@ -1,7 +1,8 @@
 """Decision Transformer speed (training samples/s, evaluation episodes/s), and the report of a results folder.
 
-    nice -n 19 python benchmarks/decision_transformer.py --dataset DIR --game seaquest
-    python benchmarks/decision_transformer.py --report results/ --figure docs/img/decision-transformer.png
+    nice -n 19 python benchmarks/fourier_decision_transformer.py --dataset DIR --game seaquest
+    python benchmarks/fourier_decision_transformer.py --report results/ \
+        --figure docs/img/decision-transformer.png
 
 Speed: the default model of `DTConfig` (2 layers, 4 heads, 64 dimensions, context 20, batch 64) with
 each head, on one thread. A sample is one context window (20 steps, 60 tokens); the figure is the best
@@ -10,7 +11,7 @@ of `--rounds` runs of `--steps` gradient steps. Evaluation: an untrained model o
 a random policy; a better agent plays longer episodes).
 
 Report: reads OUT/<task>/<head>/seed-*.curve.json written by `synthsuite baseline decision-transformer`,
-prints the markdown table of docs/decision-transformer.md and draws the learning curves.
+prints the markdown table of docs/fourier-decision-transformer.md and draws the learning curves.
 """
 
 import argparse

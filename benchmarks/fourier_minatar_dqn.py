@@ -1,8 +1,8 @@
 """How fast minatar-replay collects data: emulator steps/s alone, DQN steps/s (acting, learning, logging).
 
-    nice -n 19 python benchmarks/minatar_dqn.py                      # breakout and seaquest, 5,000 steps each
-    nice -n 19 python benchmarks/minatar_dqn.py --game freeway --steps 20000
-    nice -n 19 python benchmarks/minatar_dqn.py --emulator ale --steps 1000
+    nice -n 19 python benchmarks/fourier_minatar_dqn.py               # breakout, seaquest: 5,000 steps each
+    nice -n 19 python benchmarks/fourier_minatar_dqn.py --game freeway --steps 20000
+    nice -n 19 python benchmarks/fourier_minatar_dqn.py --emulator ale --steps 1000
 
 The DQN is a whole run of `--steps` steps with the generator's schedules (learning from 5% of the run,
 one update every 4 steps), so the figure is what a profile's data collection costs per step. torch runs

@@ -1,6 +1,7 @@
-"""Leaderboard figures for docs/leaderboard.md: build time at 10,000 results, app latency under load.
+"""Leaderboard figures for docs/leaderboard.md: build time at 10,000 results, clean and with 100
+hostile entries planted in the store, and app latency under load.
 
-    python -m benchmarks.leaderboard                       # 10,000 results, 50 clients x 10 requests
+    python -m benchmarks.leaderboard              # 10,000 results (+100 hostile), 50 clients x 10 requests
     python -m benchmarks.leaderboard --results 2000 --clients 20 --requests 5
 
 (Run it as a module from the repository root: run as a file, its own name would shadow the
@@ -10,7 +11,11 @@
    per-layer scores) for the built-in `syntheory-tiny/*` tasks at their pinned revisions, one
    submission per model, in a temporary store.
 2. Times `synthsuite leaderboard build` on it in-process: reading and checking every result
-   (the table), then the site (parquet, copied results, plots, index.html).
+   (the table), then the site (parquet, copied results, plots, index.html), after one untimed
+   warm-up build. Then plants 100
+   hostile entries (FIFOs, links to /dev/zero and out of the store, deeply nested, truncated,
+   oversized, non-UTF-8 and NaN files, repeated keys, huge integers, folders named like results)
+   and times the same build again: each is listed as invalid, none stops or slows the build.
 3. Serves the table with `synthsuite leaderboard serve --table` in a subprocess, waits until it
    answers, and sends it load from N concurrent clients on loopback, each making R requests one
    after another: the filter API, then, separately, the page itself. Prints median, p99 and max
@@ -25,6 +30,7 @@ import asyncio
 import json
 import math
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -36,6 +42,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import pandas as pd
 
 from synthsuite.evaluation.results import DatasetRevision, ModelInfo, Result, TaskRef
 from synthsuite.evaluation.tasks import TaskMetadata, list_tasks
@@ -43,7 +50,7 @@ from synthsuite.leaderboard.app import API_NAME, PARAMETER_RANGES
 from synthsuite.leaderboard.model_card import MODEL_CARD
 from synthsuite.leaderboard.site import build_site
 from synthsuite.leaderboard.store import ResultsStore, model_key
-from synthsuite.leaderboard.table import collect, write_table
+from synthsuite.leaderboard.table import INVALID, collect_stores, write_table
 
 LICENSES = ("MIT", "Apache-2.0", "CC-BY-4.0", "proprietary")
 LAYERS = 24
@@ -107,6 +114,72 @@ def _result(
         environment={"python": "3.11"},
         wall_seconds=1.0,
     )
+
+
+HOSTILE_KINDS = (
+    "fifo", "dev-zero", "linked-folder", "deep", "truncated", "oversized", "not-utf8", "nan",
+    "repeated-key", "huge-int-card", "folder-result", "fifo-key",
+)  # fmt: skip
+
+
+def plant_hostile(root: Path, count: int) -> None:
+    """Add `count` hostile entries to the store at `root`, cycling through HOSTILE_KINDS, each in a
+    submission of its own (copied from a valid one) so that they add rows, not replace them."""
+    template = ResultsStore(root).submission_folders()[0]
+    for i in range(count):
+        kind = HOSTILE_KINDS[i % len(HOSTILE_KINDS)]
+        key = root / f"hostile-{i:03d}__v-{i:010d}"
+        if kind == "fifo-key":
+            os.mkfifo(key)
+            continue
+        folder = key / "20250101T000000Z-00000000"
+        if kind == "linked-folder":
+            key.mkdir()
+            folder.symlink_to(template)
+            continue
+        shutil.copytree(template, folder)
+        result, *others = sorted(folder.glob("*/*.json"))
+        for other in others:  # one hostile entry, one row
+            other.unlink()
+        if kind == "fifo":
+            result.unlink()
+            os.mkfifo(result)
+        elif kind == "dev-zero":
+            result.unlink()
+            result.symlink_to("/dev/zero")
+        elif kind == "deep":
+            result.write_bytes(b"[" * 50_000 + b"]" * 50_000)
+        elif kind == "truncated":
+            result.write_bytes(result.read_bytes()[:100])
+        elif kind == "oversized":
+            result.write_bytes(b" " * (4 << 20))
+        elif kind == "not-utf8":
+            result.write_bytes(b"\xff" + result.read_bytes())
+        elif kind == "nan":
+            result.write_text(result.read_text().replace('"main_score":', '"main_score": NaN, "x":', 1))
+        elif kind == "repeated-key":
+            result.write_text(
+                result.read_text().replace('"main_score":', '"main_score": 1.0, "main_score":', 1)
+            )
+        elif kind == "huge-int-card":
+            (folder / MODEL_CARD).write_text('{"name": "x", "parameters": 1' + "0" * 400 + "}")
+        elif kind == "folder-result":
+            result.unlink()
+            result.mkdir()
+            (result / "inner.json").write_text("{}")
+
+
+def timed_build(root: Path, site: Path) -> tuple[float, float, pd.DataFrame]:
+    """(seconds reading and checking, seconds in total, the table) of one build."""
+    started = time.perf_counter()
+    collected = collect_stores([ResultsStore(root)])
+    read = time.perf_counter() - started
+    sources = site.parent / f".{site.name}.sources"
+    shutil.rmtree(sources, ignore_errors=True)
+    collected.write_files(sources)
+    build_site(collected.table, sources, site, version="benchmark")
+    shutil.rmtree(sources)
+    return read, time.perf_counter() - started, collected.table
 
 
 def _free_port() -> int:
@@ -183,6 +256,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--results", type=int, default=10_000, help="results to synthesise (default 10,000)")
+    parser.add_argument("--hostile", type=int, default=100, help="hostile entries planted (default 100)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
     parser.add_argument("--requests", type=int, default=10, help="requests per client (default 10)")
     args = parser.parse_args()
@@ -193,15 +267,19 @@ def main() -> None:
         synthesise(root, args.results)
         print(f"synthesised {args.results:,} results in {time.perf_counter() - started:.1f} s")
 
-        started = time.perf_counter()
-        table = collect(ResultsStore(root))
-        read = time.perf_counter() - started
-        site_report = build_site(table, root, site, version="benchmark")
-        total = time.perf_counter() - started
+        timed_build(root, site)  # warm-up: imports, font cache, the page cache of the store
+        read, clean, table = timed_build(root, site)
+        size = (site / "index.html").stat().st_size / 1e6
         print(
-            f"leaderboard build, {len(table):,} results ({site_report.ranked:,} ranked), "
-            f"{site_report.plots} plots: {total:.1f} s (reading and checking the store {read:.1f} s, "
-            f"site {total - read:.1f} s); index.html {(site / 'index.html').stat().st_size / 1e6:.1f} MB"
+            f"leaderboard build, {len(table):,} results: {clean:.1f} s (reading and checking the store "
+            f"{read:.1f} s, site {clean - read:.1f} s); index.html {size:.1f} MB"
+        )
+        plant_hostile(root, args.hostile)
+        read, hostile, planted = timed_build(root, site)
+        invalid = int((planted["status"] == INVALID).sum())
+        print(
+            f"leaderboard build, {len(planted):,} entries, {args.hostile} hostile ({invalid} invalid): "
+            f"{hostile:.1f} s (reading and checking {read:.1f} s); {hostile / clean:.2f}x the clean build"
         )
 
         parquet = Path(tmp) / "leaderboard.parquet"
@@ -216,10 +294,10 @@ def main() -> None:
         try:
             print(f"app answered after {_wait_until_up(base + '/', server):.1f} s")
             ranges = list(PARAMETER_RANGES)
-            payloads = [
-                {"data": ["syntheory-tiny", [], "any", [], ranges]},
-                {"data": ["syntheory-tiny", ["notes", "chords"], "no", [], ranges]},
-                {"data": ["syntheory-tiny", [], "yes", ["MIT"], ranges[:2]]},
+            payloads = [  # board, tasks, saw synthetic data, licenses, parameters, verified, search
+                {"data": ["syntheory-tiny", [], "any", [], ranges, "any", ""]},
+                {"data": ["syntheory-tiny", ["notes", "chords"], "no", [], ranges, "any", ""]},
+                {"data": ["syntheory-tiny", [], "yes", ["MIT"], ranges[:2], "any", "model-0"]},
             ]
             print(f"{args.clients} concurrent clients x {args.requests} requests each, loopback:")
             for label, request in (

@@ -1,12 +1,24 @@
 """SynTheory generation speed, scaling, cost split and size (figures for docs/benchmarks.md).
 
-    python benchmarks/syntheory_generation.py                 # scaling: 1 vs 2 workers, small subset
-    python benchmarks/syntheory_generation.py --paper DIR     # the full paper profile into DIR
+    python benchmarks/syntheory_generation.py                       # 1 vs 2 workers, small profile
+    python benchmarks/syntheory_generation.py --limit 50 --rounds 2 # a subset, for a busy machine
+    python benchmarks/syntheory_generation.py --paper DIR           # the full paper profile into DIR
 
-Both runs of the scaling part write the same shards; the script checks their bytes are equal.
+The scaling part builds the small profile (--limit rows per config) into temporary folders with 1
+and with 2 workers, alternately (1, 2, then 2, 1, ...), and reports the median clips/s of each, the
+ratio, the load average before every run, and whether every run wrote the same shard bytes. The cost
+split comes from the engine's per-stage stopwatch: rendering (MIDI, synthesis, FLAC) and building the
+Arrow columns run in the workers; encoding the parquet, hashing and the atomic write are the driver's
+`write`, whose share of the wall time says how close the driver is to being the bottleneck. `--write`
+ships the runs in reference/runs/syntheory/benchmarks/generation-scaling.json, which the table of
+docs/benchmarks.md is generated from (benchmarks/bench_tables.py).
 """
 
 import argparse
+import json
+import os
+import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -16,7 +28,10 @@ from synthsuite.datasets_src.executors import make_executor
 from synthsuite.datasets_src.generator import get_generator
 
 ORIGINAL_WAV_BYTES_PER_CLIP = 4 * 44100 * 2 * 4 + 44  # 4 s, stereo, 32-bit float, RIFF header
-STAGES = ("midi", "synthesis", "encode", "write")
+RENDER_STAGES = ("midi", "synthesis", "encode")  # in the workers
+STAGES = (*RENDER_STAGES, "columns", "write")  # columns: in the workers; write: in the driver
+SPEEDUP_TARGET, DRIVER_SHARE_TARGET = 1.8, 0.1
+RUNS = Path(__file__).resolve().parents[1] / "reference" / "runs" / "syntheory" / "benchmarks"
 
 
 def run(out: Path, workers: int, profile: str, limit: int | None) -> engine.RunReport:
@@ -30,15 +45,23 @@ def run(out: Path, workers: int, profile: str, limit: int | None) -> engine.RunR
         limit=limit,
         executor=make_executor("local", workers),
         command=f"benchmark {profile} {limit}",
-        progress=True,
+        progress=sys.stderr.isatty(),
     )
+
+
+def clips_per_second(report: engine.RunReport) -> float:
+    return report.rows_rendered / report.wall_seconds
+
+
+def shard_hashes(report: engine.RunReport) -> list[str]:
+    return [s["sha256"] for e in report.manifest["configs"].values() for s in e["shards"]]
 
 
 def summarise(label: str, report: engine.RunReport, workers: int) -> None:
     shards = [s for e in report.manifest["configs"].values() for s in e["shards"]]
     rows = sum(s["rows"] for s in shards)
     stored = sum(s["bytes"] for s in shards)
-    rate = report.rows_rendered / report.wall_seconds
+    rate = clips_per_second(report)
     cpu = sum(report.stage_seconds.get(s, 0.0) for s in STAGES)
     print(
         f"{label}: {report.rows_rendered:,} clips in {report.wall_seconds:.1f} s = {rate:.1f} clips/s "
@@ -55,33 +78,156 @@ def summarise(label: str, report: engine.RunReport, workers: int) -> None:
     )
 
 
+def scaling(limit: int, rounds: int) -> dict[int, list[tuple[engine.RunReport, float]]]:
+    """(report, load average before it) of every run, by worker count, the counts alternating."""
+    runs: dict[int, list[tuple[engine.RunReport, float]]] = {1: [], 2: []}
+    for round_index in range(rounds):
+        for workers in (1, 2) if round_index % 2 == 0 else (2, 1):
+            load = os.getloadavg()[0]
+            with tempfile.TemporaryDirectory() as tmp:
+                report = run(Path(tmp), workers, "small", limit)
+            runs[workers].append((report, load))
+            print(
+                f"round {round_index + 1}, {workers} worker(s): {report.rows_rendered:,} clips in "
+                f"{report.wall_seconds:.1f} s = {clips_per_second(report):.1f} clips/s "
+                f"(load before {load:.1f})",
+                flush=True,
+            )
+    return runs
+
+
+def speedup_and_driver_share(runs: dict[int, list[tuple[engine.RunReport, float]]]) -> tuple[float, float]:
+    """Median clips/s with 2 workers over 1, and the driver's write seconds over the wall time, 2 workers."""
+    rate = {w: statistics.median(clips_per_second(r) for r, _ in reports) for w, reports in runs.items()}
+    share = statistics.median(r.stage_seconds.get("write", 0.0) / r.wall_seconds for r, _ in runs[2])
+    return rate[2] / rate[1], share
+
+
+def print_scaling(runs: dict[int, list[tuple[engine.RunReport, float]]]) -> None:
+    print("\n| workers | runs | clips per run | median wall s | median clips/s | load before runs |")
+    print("|---|---|---|---|---|---|")
+    for workers, reports in runs.items():
+        walls = [r.wall_seconds for r, _ in reports]
+        loads = ", ".join(f"{load:.1f}" for _, load in reports)
+        rate = statistics.median(clips_per_second(r) for r, _ in reports)
+        print(
+            f"| {workers} | {len(reports)} | {reports[0][0].rows_rendered:,} "
+            f"| {statistics.median(walls):.1f} "
+            f"| {rate:.1f} | {loads} |"
+        )
+    speedup, share = speedup_and_driver_share(runs)
+    same = len({tuple(shard_hashes(r)) for reports in runs.values() for r, _ in reports}) == 1
+    print(f"\nscaling 1 -> 2 workers: x{speedup:.2f}; every run wrote the same shard bytes: {same}")
+    print("\n| stage | runs in | 1 worker: s | share | 2 workers: s | share |")
+    print("|---|---|---|---|---|---|")
+    totals = {
+        w: {s: statistics.median(r.stage_seconds.get(s, 0.0) for r, _ in reports) for s in STAGES}
+        for w, reports in runs.items()
+    }
+    split = {
+        "render (MIDI, synthesis, FLAC)": ("workers", lambda t: sum(t[s] for s in RENDER_STAGES)),
+        "Arrow columns": ("workers", lambda t: t["columns"]),
+        "parquet encode, sha256, write": ("driver", lambda t: t["write"]),
+    }
+    for name, (where, pick) in split.items():
+        cells = []
+        for workers in (1, 2):
+            whole = sum(totals[workers].values())
+            cells.append(f"{pick(totals[workers]):.1f} | {100 * pick(totals[workers]) / whole:.1f}%")
+        print(f"| {name} | {where} | {' | '.join(cells)} |")
+    print(f"driver's write time over the wall time, 2 workers: {100 * share:.1f}% (median of runs)")
+
+
+def quick() -> list[tuple[str, str, str, float, str]]:
+    """Rows for benchmarks/bench.py from one 1-worker and one 2-worker build of 40 rows per config: the
+    driver's share of the wall time, whether both wrote the same bytes, and the speed-up, which is
+    only judged by the full small profile on an idle machine (a run this short is mostly start-up)."""
+    runs = scaling(limit=40, rounds=1)
+    speedup, share = speedup_and_driver_share(runs)
+    one, two = (clips_per_second(runs[w][0][0]) for w in (1, 2))
+    same = float(shard_hashes(runs[1][0][0]) == shard_hashes(runs[2][0][0]))
+    return [
+        (
+            "SynTheory generation: driver write time / wall, 2 workers",
+            f"{share:.3f}",
+            "0 (never waits)",
+            share,
+            f"<= {DRIVER_SHARE_TARGET}",
+        ),
+        (
+            "SynTheory generation: same shard bytes, 1 and 2 workers",
+            "yes" if same else "NO",
+            "yes",
+            same,
+            ">= 1",
+        ),
+        (
+            "SynTheory small x40/config: 2 workers over 1 (start-up included)",
+            f"{two:.1f} clips/s",
+            f"2 x {one:.1f} clips/s",
+            speedup / 2,
+            f"idle, full small profile: >= {SPEEDUP_TARGET / 2}",
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--paper", type=Path, metavar="DIR", help="generate the full paper profile into DIR")
     parser.add_argument("--limit", type=int, default=200, help="rows per config for the scaling runs")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="runs per worker count, alternating (default 2)"
+    )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--write", action="store_true", help="ship the scaling runs in reference/runs/")
     args = parser.parse_args()
     if args.paper:
         started = time.perf_counter()
         report = run(args.paper, args.workers, "paper", None)
         summarise(f"paper profile, {args.workers} workers", report, args.workers)
-        print(f"  wall time {(time.perf_counter() - started) / 60:.1f} min")
+        print(
+            f"  wall time {(time.perf_counter() - started) / 60:.1f} min, "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
         return
-    results = {}
-    for workers in (1, 2):
-        with tempfile.TemporaryDirectory() as tmp:
-            report = run(Path(tmp), workers, "small", args.limit)
-            summarise(f"small profile, --limit {args.limit}, {workers} worker(s)", report, workers)
-            results[workers] = report
-    hashes = [
-        [s["sha256"] for e in r.manifest["configs"].values() for s in e["shards"]] for r in results.values()
-    ]
-    speedup = (results[2].rows_rendered / results[2].wall_seconds) / (
-        results[1].rows_rendered / results[1].wall_seconds
-    )
-    print(f"scaling 1 -> 2 workers: x{speedup:.2f}; shard bytes identical: {hashes[0] == hashes[1]}")
+    print(f"small profile, --limit {args.limit}, {args.rounds} round(s); {os.cpu_count()} CPUs")
+    runs = scaling(args.limit, args.rounds)
+    print_scaling(runs)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    if args.write:
+        print(f"wrote {write_scaling(runs, args.limit)}")
+
+
+def write_scaling(runs: dict[int, list[tuple[engine.RunReport, float]]], limit: int) -> Path:
+    """Every run's clips, wall time, load before it and stage seconds, with the verdicts."""
+    speedup, share = speedup_and_driver_share(runs)
+    facts = {
+        "command": "python benchmarks/syntheory_generation.py " + " ".join(sys.argv[1:]),
+        "profile": "small",
+        "limit": limit,
+        "cpus": os.cpu_count(),
+        "load_after": round(os.getloadavg()[0], 1),
+        "same_bytes": len({tuple(shard_hashes(r)) for reports in runs.values() for r, _ in reports}) == 1,
+        "speedup": round(speedup, 3),
+        "driver_share": round(share, 4),
+        "runs": [
+            {
+                "workers": workers,
+                "clips": report.rows_rendered,
+                "wall_seconds": round(report.wall_seconds, 2),
+                "load_before": round(load, 1),
+                "stage_seconds": {s: round(report.stage_seconds.get(s, 0.0), 2) for s in STAGES},
+            }
+            for workers, reports in runs.items()
+            for report, load in reports
+        ],
+    }
+    RUNS.mkdir(parents=True, exist_ok=True)
+    path = RUNS / "generation-scaling.json"
+    path.write_text(json.dumps(facts, indent=1) + "\n")
+    return path
 
 
 if __name__ == "__main__":

@@ -3,8 +3,11 @@
 Every reader of a dataset (evaluation, baselines, embeddings, the Decision Transformer, `synthsuite
 info`) goes through `open_dataset`, so all of them give the same guarantee:
 
-1. **resolve**: a folder, `ORG/NAME` in the local hub (`$SYNTHSUITE_HUB`), or a Hub repo id with an
-   optional revision (`ORG/NAME@REV`), fetched into the Hugging Face cache (only the configs read);
+1. **resolve**, by the one lookup rule (`resolve`, docs/publishing.md "Where datasets are looked up"):
+   a folder; else `ORG/NAME` in the local hubs (`$SYNTHSUITE_HUB` alone when set, otherwise the
+   checkout's `.hub/` that `make demo` fills, then `~/.cache/synthsuite/hub`), as `ORG/NAME` or as the
+   build `synthsuite generate` left in `local/NAME`; else the Hugging Face Hub (`ORG/NAME[@REV]`),
+   fetched into its cache (only the configs read);
 2. **verify**: before a shard is read, its bytes are hashed and compared with the manifest's sha256
    and size. A shard whose bytes differ is refused with one line, whatever the reader;
 3. **read**: a shard that was hashed in this read is parsed from the very bytes that were hashed.
@@ -44,8 +47,37 @@ _HUB_REVISION = re.compile(r"^(?P<repo>[^@]+)@(?P<revision>[A-Za-z0-9._/-]{1,100
 _verified_here: dict[tuple[Any, ...], str] = {}  # file identity -> sha256 verified in this process
 
 
+HUB_ENV = "SYNTHSUITE_HUB"
+
+
+def user_hub() -> Path:
+    return Path.home() / ".cache" / "synthsuite" / "hub"
+
+
+# The source checkout this package runs from, when installed from one (`pip install -e .`, `make`)
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def checkout_hub() -> Path | None:
+    """The checkout's `.hub/` (the hub `make demo` fills), if this package runs from a checkout that
+    has one."""
+    hub = CHECKOUT / ".hub"
+    return hub if (CHECKOUT / "pyproject.toml").is_file() and hub.is_dir() else None
+
+
+def hub_roots() -> list[Path]:
+    """The local hubs, in lookup order: `$SYNTHSUITE_HUB` alone when it is set (an explicit hub is the
+    only one); otherwise the checkout's `.hub/` when there is one, then `~/.cache/synthsuite/hub`."""
+    explicit = os.environ.get(HUB_ENV)
+    if explicit:
+        return [Path(explicit).expanduser()]
+    return [hub for hub in (checkout_hub(), user_hub()) if hub is not None]
+
+
 def hub_root() -> Path:
-    return Path(os.environ.get("SYNTHSUITE_HUB") or Path.home() / ".cache" / "synthsuite" / "hub")
+    """Where `generate` and `publish --local` write: the first local hub, so that what is written is
+    what the lookup finds first."""
+    return hub_roots()[0]
 
 
 def check_repo_id(repo_id: str) -> None:
@@ -269,32 +301,74 @@ class DatasetSource:
 
 
 def open_dataset(repo_id_or_path: str | Path, *, configs: list[str] | None = None) -> DatasetSource:
-    """A dataset folder, `ORG/NAME` in the local hub, or a Hub repo (`ORG/NAME[@REV]`) fetched into
-    the Hugging Face cache (with `configs`, only their shards are downloaded)."""
+    """A dataset folder, `ORG/NAME` in a local hub, or a Hub repo (`ORG/NAME[@REV]`) fetched into
+    the Hugging Face cache (with `configs`, only their shards are downloaded); see `resolve`."""
+    folder, repo_id = resolve(repo_id_or_path, configs)
+    return DatasetSource(folder, repo_id, read_manifest(folder))
+
+
+def resolve(repo_id_or_path: str | Path, configs: list[str] | None = None) -> tuple[Path, str]:
+    """(folder, repo id) of a dataset, by the one lookup rule every reader follows:
+
+    1. an existing folder is that folder;
+    2. `ORG/NAME` is looked up in the local hubs (`hub_roots()`): in each, `ORG/NAME`, then `local/NAME`
+       (where `synthsuite generate` writes by default, so a build needs no `publish --local` to be
+       found by the repo id its tasks name);
+    3. otherwise the Hugging Face Hub (`ORG/NAME[@REV]`), fetched into its cache.
+
+    A result records the repo id asked for: the content revision, not the place, says which bytes it
+    was computed on.
+    """
     given = str(repo_id_or_path)
-    if Path(given).is_dir():
-        folder = Path(given)
-    elif REPO_ID.match(given) and (hub_root() / given).is_dir():
-        folder = hub_root() / given
-    else:
-        folder = _download(given, configs)
-    manifest = read_manifest(folder)
-    try:
-        repo_id = folder.resolve().relative_to(hub_root().resolve()).as_posix()
-    except ValueError:
-        repo_id = given.split("@")[0] if _HUB_REVISION.match(given) else given
-    return DatasetSource(folder, repo_id, manifest)
+    path = Path(given).expanduser()
+    if path.is_dir():
+        for hub in hub_roots():
+            with contextlib.suppress(ValueError):
+                return path, path.resolve().relative_to(hub.resolve()).as_posix()
+        return path, given
+    if REPO_ID.match(given):
+        found = _find_local(given)
+        if found is not None:
+            return found, given
+    match = _HUB_REVISION.match(given)
+    repo_id = match["repo"] if match else given
+    return _download(given, configs), repo_id
+
+
+def _find_local(repo_id: str) -> Path | None:
+    """The first finished copy of `repo_id` in the local hubs; an unfinished one if that is all."""
+    candidates = [
+        place for hub in hub_roots() for place in (hub / repo_id, hub / "local" / repo_id.split("/")[1])
+    ]
+    existing = [place for place in candidates if place.is_dir()]
+    finished = [place for place in existing if (place / MANIFEST_NAME).is_file()]
+    return (finished or existing or [None])[0]
+
+
+def build_command(repo_id: str) -> str | None:
+    """The `synthsuite generate` command whose default output is found as `repo_id` (`NAME` or
+    `NAME-<profile>`, as `generate` names its folders), when NAME is a registered dataset."""
+    from synthsuite.datasets_src.generator import generator_names
+
+    name = repo_id.split("@")[0].rsplit("/", 1)[-1]
+    known = generator_names()
+    if name in known:
+        return f"synthsuite generate {name} --profile paper"
+    for profile in ("tiny", "small"):
+        dataset = name.removesuffix(f"-{profile}")
+        if dataset != name and dataset in known:
+            return f"synthsuite generate {dataset} --profile {profile}"
+    return None
 
 
 def _download(given: str, configs: list[str] | None) -> Path:
     match = _HUB_REVISION.match(given)
     repo_id, revision = (match["repo"], match["revision"]) if match else (given, None)
-    where = (
-        f"it is not a folder and not in the local hub ({hub_root()}: set SYNTHSUITE_HUB to the hub "
-        "that holds it, or pass the folder)"
-    )
     if not REPO_ID.match(repo_id):
-        raise UserError(f"dataset {given!r} was not found: {where}", "pass a dataset folder or ORG/NAME")
+        raise UserError(
+            f"dataset {given!r} was not found: there is no such folder, and it is not a repo id ORG/NAME",
+            "pass the dataset's folder (--dataset DIR; dataset= in Python) or its ORG/NAME",
+        )
     from huggingface_hub import snapshot_download
 
     patterns = [MANIFEST_NAME, "README.md", *(f"data/{c}/*" for c in configs)] if configs else None
@@ -303,9 +377,19 @@ def _download(given: str, configs: list[str] | None) -> Path:
             snapshot_download(repo_id, repo_type="dataset", revision=revision, allow_patterns=patterns)
         )
     except Exception as exc:  # offline, unknown repo, no access: all end the same way for a user
+        offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
+        hub = (
+            "the Hugging Face Hub is switched off (HF_HUB_OFFLINE)"
+            if offline
+            else f"fetching it from the Hugging Face Hub failed ({type(exc).__name__})"
+        )
+        name = repo_id.split("/")[1]
+        hubs = ", ".join(str(h) for h in hub_roots())
+        command = build_command(repo_id)
+        build = f"build it: `{command}` (written to {hub_root() / 'local'}), or " if command else ""
         raise UserError(
-            f"dataset {given!r} was not found: {where}; fetching it from the Hub failed "
-            f"({type(exc).__name__})",
-            "generate and publish it (`synthsuite publish DIR --local --repo-id ...`), pass --dataset "
-            "FOLDER, or go online",
+            f"dataset {given!r} was not found: it is not a folder, no local hub ({hubs}) holds "
+            f"{repo_id} or local/{name}, and {hub}",
+            f"{build}pass its folder with --dataset DIR (dataset= in Python), or set {HUB_ENV} to the "
+            "hub that holds it",
         ) from None

@@ -107,8 +107,10 @@ def _worker_generator(dataset: str, options_json: str, environment_json: str) ->
     return generator
 
 
-def render_task(task: RenderTask) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """Runs in a worker: render every spec of the task. Pure: same task, same rows."""
+def render_task(task: RenderTask) -> tuple[pa.RecordBatch, dict[str, float]]:
+    """Runs in a worker: render every spec of the task into one Arrow record batch in the config's
+    schema. Pure: same task, same batch. Building the columns here, not in the driver, keeps the
+    driver to concatenating, encoding and hashing (docs/design.md, "Writing")."""
     generator = _worker_generator(
         task.dataset,
         json.dumps(task.options, sort_keys=True),
@@ -119,7 +121,14 @@ def render_task(task: RenderTask) -> tuple[list[dict[str, Any]], dict[str, float
     for spec in task.specs:
         rng = sample_rng(task.dataset, task.config, spec.key, task.seed)
         rows.append(generator.render(task.config, spec, rng, clock))
-    return rows, clock.seconds
+    with clock.stage("columns"):
+        batch = pa.RecordBatch.from_pylist(rows, schema=_arrow_schema(generator, task.config))
+    return batch, clock.seconds
+
+
+@cache
+def _arrow_schema(generator: Generator, config: str) -> pa.Schema:
+    return generator.features(config).arrow_schema
 
 
 def select_limit(specs: list[SampleSpec], limit: int | None, salt: str) -> list[SampleSpec]:
@@ -180,9 +189,10 @@ def _finished_record(out: Path, shard: ShardPlan) -> dict[str, Any] | None:
     return record
 
 
-def _encode_shard(generator: Generator, shard: ShardPlan, rows: list[dict[str, Any]]) -> tuple[bytes, int]:
-    features = generator.features(shard.config)
-    table = pa.Table.from_pylist(rows, schema=features.arrow_schema)
+def _encode_shard(generator: Generator, shard: ShardPlan, batches: list[pa.RecordBatch]) -> tuple[bytes, int]:
+    """The shard's parquet bytes and Arrow size. The batches are combined into one chunk per column
+    first, so the bytes are those of a table built from all rows at once, whatever the task size."""
+    table = pa.Table.from_batches(batches, schema=_arrow_schema(generator, shard.config)).combine_chunks()
     sink = io.BytesIO()
     pq.write_table(table, sink, row_group_size=generator.parquet_row_group_rows, compression="zstd")
     return sink.getvalue(), table.nbytes
@@ -328,7 +338,7 @@ def _render_missing(
         for start in range(0, len(shard.specs), generator.rows_per_task)
     ]
     tasks_left = Counter(task.shard for task in tasks)
-    parts: defaultdict[int, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
+    parts: defaultdict[int, dict[int, pa.RecordBatch]] = defaultdict(dict)
     total = sum(len(s.specs) for s in todo)
     bar = tqdm(
         total=total,
@@ -339,31 +349,31 @@ def _render_missing(
         smoothing=0.05,
     )
     with bar:
-        for index, (rows, seconds) in executor.map_unordered(render_task, tasks):
+        for index, (batch, seconds) in executor.map_unordered(render_task, tasks):
             task = tasks[index]
-            parts[task.shard][index] = rows
+            parts[task.shard][index] = batch
             report.stage_seconds.update(seconds)
-            bar.update(len(rows))
+            bar.update(batch.num_rows)
             tasks_left[task.shard] -= 1
             if tasks_left[task.shard] == 0:
                 shard = todo[task.shard]
-                ordered = [row for _, chunk in sorted(parts.pop(task.shard).items()) for row in chunk]
+                ordered = [chunk for _, chunk in sorted(parts.pop(task.shard).items())]
                 write_started = time.perf_counter()
                 records[shard.path] = _write_shard(generator, out, shard, ordered)
                 report.stage_seconds["write"] += time.perf_counter() - write_started
-                report.rows_rendered += len(ordered)
+                report.rows_rendered += records[shard.path]["rows"]
                 report.shards_written += 1
 
 
 def _write_shard(
-    generator: Generator, out: Path, shard: ShardPlan, rows: list[dict[str, Any]]
+    generator: Generator, out: Path, shard: ShardPlan, batches: list[pa.RecordBatch]
 ) -> dict[str, Any]:
-    data, num_bytes = _encode_shard(generator, shard, rows)
+    data, num_bytes = _encode_shard(generator, shard, batches)
     atomic_write_bytes(out / shard.path, data)
     record = {
         "path": shard.path,
         "split": shard.split,
-        "rows": len(rows),
+        "rows": sum(batch.num_rows for batch in batches),
         "bytes": len(data),
         "num_bytes": num_bytes,
         "sha256": hashlib.sha256(data).hexdigest(),

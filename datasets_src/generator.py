@@ -11,7 +11,7 @@ import datasets
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from synthsuite.kernel.errors import UserError
+from synthsuite.kernel.errors import UserError, did_you_mean
 from synthsuite.kernel.suites import load, suites
 
 PROFILES = ("tiny", "small", "paper")
@@ -78,6 +78,11 @@ class Generator(ABC):
     def plan(self, config: str, profile: str, seed: int) -> list[SampleSpec]:
         """Every sample of `config` at `profile`, with its split, in a stable order."""
 
+    def rows(self, config: str, profile: str) -> int:
+        """How many rows `config` has at `profile` (`synthsuite list`); generators whose plans are too
+        large to list cheaply answer without planning."""
+        return len(self.plan(config, profile, 0))
+
     @abstractmethod
     def features(self, config: str) -> datasets.Features:
         """The column types of `config`, as `datasets.Features`."""
@@ -123,9 +128,11 @@ def generator_class(name: str) -> type[Generator]:
     """The generator class of dataset `name` (imports only that suite's generator module)."""
     registry = _registry()
     if name not in registry:
+        close = did_you_mean(name, registry)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
         raise UserError(
             f"unknown dataset {name!r}",
-            f"choose one of: {', '.join(sorted(registry))} (see `synthsuite list`)",
+            f"{hint}choose one of: {', '.join(sorted(registry))} (see `synthsuite list`)",
         )
     return load(registry[name])
 

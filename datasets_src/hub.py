@@ -88,20 +88,42 @@ def publish_hub(
                 "run `hf auth login` or set HF_TOKEN to a token with write access",
             )
         api = huggingface_hub.HfApi()
+    size = sum(int(s["bytes"]) for entry in manifest["configs"].values() for s in entry["shards"])
+    _check_resumable(size)
     _name_repo_in_card(folder, manifest, repo_id)
     api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
     if revision and not create_pr:
         api.create_branch(repo_id, repo_type="dataset", branch=revision, exist_ok=True)
+    ignored = [f"{STATE_DIR}/*", f"{STATE_DIR}/**"]
     commit = api.upload_folder(
         repo_id=repo_id,
         repo_type="dataset",
         folder_path=str(folder),
         revision=revision,
         create_pr=create_pr,
-        ignore_patterns=[f"{STATE_DIR}/*", f"{STATE_DIR}/**"],
+        ignore_patterns=ignored,
         commit_message=(
             f"synthsuite {manifest['synthsuite_version']}: {manifest['dataset']} "
             f"{manifest['generator_version']} ({manifest['profile']}, seed {manifest['seed']})"
         ),
     )
     return commit.oid, getattr(commit, "pr_url", None)
+
+
+LARGE_BUILD_BYTES = 5 << 30  # from here on a push must be resumable: one commit of it would not survive
+
+
+def _check_resumable(size: int) -> None:
+    """Refuse to push a large build without the resumable large-folder upload.
+
+    In the pinned huggingface_hub (2.4) `upload_folder` itself is that upload whenever hf_xet is
+    available (a dependency of it): files go up in deduplicated chunks and are committed in batches,
+    and re-running the same `publish` resumes, skipping what was committed. HF_HUB_DISABLE_XET turns
+    it off, which leaves one commit of the whole folder: refused for a large build."""
+    from huggingface_hub.utils._runtime import is_xet_available
+
+    if size >= LARGE_BUILD_BYTES and not is_xet_available():
+        raise UserError(
+            f"the build is {size / 2**30:.1f} GiB and the resumable large-folder upload (hf_xet) is off",
+            "pip install hf_xet (a dependency of huggingface_hub) and unset HF_HUB_DISABLE_XET",
+        )

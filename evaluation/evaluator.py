@@ -99,7 +99,9 @@ def build_result(
     return Result(
         task=TaskRef(name=task.name, version=task.version),
         dataset=DatasetRevision(
-            repo_id=source.repo_id,
+            # a copy holding the pinned bytes is the task's dataset, wherever it lies (the leaderboard
+            # refuses a result naming another repo); other bytes keep the folder or repo they came from
+            repo_id=task.dataset.repo_id if revision == task.dataset.revision else source.repo_id,
             config=task.dataset.config,
             revision=revision,
             source_revision=source.source_revision,

@@ -12,6 +12,10 @@ scored by playing, and the video, motion and forecast kinds of the newer suites)
 and `evaluator.evaluate_predictions` wraps them into one results record through one builder. A scorer
 whose tasks are scored by running the model rather than from a file (`online = True`) says how, and
 `synthsuite evaluate` prints that instruction instead of reading a file.
+
+A user's *model* (rather than its predictions file) reaches these scorers through the runners a suite
+declares per model protocol (models.py, `Suite.models`): a runner turns the model into the kind's
+predictions file, or plays it, and scores it here.
 """
 
 from abc import ABC, abstractmethod

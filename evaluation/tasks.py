@@ -6,17 +6,25 @@ record the revision they were computed on; the leaderboard ranks only results wh
 and task version equal the task's.
 """
 
-import json
 import math
 import os
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from synthsuite.kernel.errors import UserError
-from synthsuite.kernel.suites import suites
+from synthsuite.kernel.errors import UserError, check_choice, did_you_mean
+from synthsuite.kernel.strict_json import StrictJSONError, first_error, loads, read_bounded, validate_strict
+from synthsuite.kernel.suites import load, suites
 
 TASK_NAME = r"^[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9_.-]*$"
 TASKS_ENV = "SYNTHSUITE_TASKS"  # a JSON file of extra tasks (e.g. pinned to your own build)
@@ -29,7 +37,7 @@ class Strict(BaseModel):
 class DatasetRef(Strict):
     repo_id: str
     config: str
-    revision: str = Field(pattern=r"^[0-9a-f]{64}$", description="data revision: see hub.data_revision")
+    revision: str = Field(pattern=r"^[0-9a-f]{64}$", description="data revision: see access.data_revision")
     profile: str = "paper"
 
 
@@ -113,28 +121,51 @@ class TaskMetadata(Strict):
 
 
 def _builtin_tasks() -> list[TaskMetadata]:
-    from synthsuite.evaluation.fourier.minatar.tasks import TASKS as MINATAR
-    from synthsuite.evaluation.fourier.synthetic.tasks import TASKS as FOURIER
-    from synthsuite.evaluation.syntheory.tasks import TASKS as SYNTHEORY
-
-    return [*SYNTHEORY, *FOURIER, *MINATAR]
+    """Every suite's tasks, as its record names them (imported here, never at module level)."""
+    found = []
+    for suite in suites().values():
+        if suite.tasks is None:
+            continue
+        for task in load(suite.tasks):
+            if task.suite != suite.name:
+                raise UserError(
+                    f"task {task.name} says suite {task.suite!r} but is listed by suite {suite.name!r}",
+                    "fix the task's `suite` field",
+                )
+            found.append(task)
+    return found
 
 
 def _extra_tasks(path: str | None) -> list[TaskMetadata]:
+    """The tasks of a SYNTHSUITE_TASKS file, through the strict JSON reader (kernel.strict_json)."""
     if not path:
         return []
+    fix = "fix the file"
     try:
-        raw = json.loads(Path(path).read_text())
-        return [TaskMetadata.model_validate(item) for item in raw]
+        data = read_bounded(Path(path), MAX_TASKS_BYTES)
+        raw = loads(data)
     except FileNotFoundError:
         raise UserError(
             f"{TASKS_ENV}={path} does not exist", f"point {TASKS_ENV} at a JSON list of tasks"
         ) from None
-    except (json.JSONDecodeError, TypeError, ValidationError) as exc:
-        first = str(exc).splitlines()[0]
-        raise UserError(
-            f"{TASKS_ENV}={path} is not a JSON list of valid tasks ({first})", "fix the file"
-        ) from None
+    except OSError as exc:
+        raise UserError(f"cannot read {TASKS_ENV}={path} ({exc.strerror})", fix) from None
+    except StrictJSONError as exc:
+        raise UserError(f"{TASKS_ENV}={path} is not a JSON list of valid tasks (it {exc})", fix) from None
+    if not isinstance(raw, list):
+        raise UserError(f"{TASKS_ENV}={path} is not a JSON list of valid tasks (not a list)", fix)
+    try:
+        return list(validate_strict(_TaskList, data).root)
+    except ValidationError as exc:
+        problem = f"{TASKS_ENV}={path} is not a JSON list of valid tasks ({first_error(exc)})"
+        raise UserError(problem, fix) from None
+
+
+MAX_TASKS_BYTES = 16 << 20
+
+
+class _TaskList(RootModel[list[TaskMetadata]]):
+    """A SYNTHSUITE_TASKS file: a JSON list of tasks."""
 
 
 def build_registry(tasks: Iterable[TaskMetadata]) -> dict[str, TaskMetadata]:
@@ -164,8 +195,8 @@ def registry() -> dict[str, TaskMetadata]:
 def get_task(name: str) -> TaskMetadata:
     tasks = registry()
     if name not in tasks:
-        close = [n for n in tasks if n.split("/")[-1] == name.split("/")[-1]][:3]
-        hint = f"did you mean {', '.join(close)}?" if close else "see `synthsuite tasks`"
+        close = did_you_mean(name, tasks)
+        hint = f"did you mean {' or '.join(close)}?" if close else "see `synthsuite tasks`"
         raise UserError(f"unknown task {name!r}", hint)
     return tasks[name]
 
@@ -175,6 +206,12 @@ def list_tasks(suite: str | None = None) -> list[TaskMetadata]:
     if suite is not None:
         known = sorted({*suites(), *(t.suite for t in tasks)})
         if suite not in known:
-            raise UserError(f"unknown suite {suite!r}", f"choose one of: {', '.join(known)}")
+            boards = {t.name.split("/")[0]: t.suite for t in tasks}
+            if suite in boards:  # a task-name prefix such as syntheory-tiny
+                raise UserError(
+                    f"{suite!r} is not a suite but the task prefix {suite}/* of suite {boards[suite]!r}",
+                    f"pass --suite {boards[suite]}",
+                )
+            check_choice("suite", suite, known)
         tasks = [t for t in tasks if t.suite == suite]
     return tasks

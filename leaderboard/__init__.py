@@ -2,10 +2,13 @@
 
 model_card.py  model.json, the model's metadata
 checks.py      what makes a result rankable on its task (shared by submission and build)
-submission.py  reading and checking a submission folder; the local store or a Hub pull request
-store.py       the results store: one folder per accepted submission, added atomically
-table.py       every stored result as one row with its provenance; per-suite boards
-plots.py       bar charts and per-layer curves (matplotlib, SVG)
-site.py        the static site; assets.py its stylesheet and sorting script
+verify.py      verified scores: recomputed from a submission's predictions on the pinned split
+submission.py  reading and checking a submission (folder or --results); the local store or a Hub PR
+store.py       the results store: one folder per accepted submission, added atomically, listed safely
+table.py       every stored entry as one row with its provenance, read in isolation; per-suite boards
+publish.py     a results store (e.g. reference/store) pushed to the Hub like a dataset
+display.py     how both show things: metric names and directions, number formats, ranks
+plots.py       bar charts and per-model per-layer curves (matplotlib, SVG, labels as plain text)
+site.py        the static site (atomic build, downloads); assets.py its stylesheet and script
 app.py         the Gradio app with filters
 """

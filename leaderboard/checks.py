@@ -1,13 +1,22 @@
 """What makes a result rankable on its task: the same checks at submission and at every build.
 
 A result is *stale* when it was computed on another dataset revision or task version than the
-task now pins (it was fine once; it is never merged with current results), and *invalid* when
-its scores are wrong in themselves (not finite, out of the metric's range, unknown metrics, a
-main score that is not the scored split's main metric).
+task now pins (it was fine once; it is never merged with current results), and *invalid* when it
+names another dataset repo than its task's, or when its scores are wrong in themselves (not
+finite, out of the metric's range, unknown metrics, a main score that is not the scored split's
+main metric).
 """
 
 from synthsuite.evaluation.results import Result, Scores
 from synthsuite.evaluation.tasks import TaskMetadata
+
+
+def provenance_problem(result: Result, task: TaskMetadata) -> str | None:
+    """Why `result` does not say it was computed on the task's own dataset repo, or None."""
+    if result.dataset.repo_id != task.dataset.repo_id:
+        named = result.dataset.repo_id[:100]
+        return f"dataset.repo_id {named!r} is not {task.name}'s {task.dataset.repo_id!r}"
+    return None
 
 
 def pin_problem(result: Result, task: TaskMetadata) -> str | None:

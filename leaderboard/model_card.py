@@ -6,17 +6,18 @@ Whether the model saw SynTheory-like synthetic data in training has no default: 
 states it, and the leaderboard can filter on it (the leakage column MTEB and GIFT-Eval added).
 """
 
-import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
-from synthsuite.kernel.errors import UserError
+from synthsuite.kernel.strict_json import FORBIDDEN, parse_model, read_model
 
 MODEL_CARD = "model.json"
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_CARD_BYTES = 16 << 10
+MAX_PARAMETERS = 10**15  # far above any model; keeps every count exact in an int64 column
+FIX = "see the example in docs/leaderboard.md"
 
 
 def is_web_link(url: str) -> bool:
@@ -34,16 +35,18 @@ class ModelCard(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="equal to `model.name` in every result")
     link: str | None = Field(None, max_length=500, description="http(s) page of the model or its code")
     license: str = Field(min_length=1, max_length=100, description="e.g. MIT, CC-BY-4.0, proprietary")
-    parameters: StrictInt | None = Field(None, ge=0, description="trainable parameters; null if unknown")
+    parameters: StrictInt | None = Field(
+        None, ge=0, le=MAX_PARAMETERS, description="trainable parameters; null if unknown"
+    )
     saw_synthetic_data: StrictBool = Field(
         description="true if training data included SynTheory or similar generated music-theory clips"
     )
 
-    @field_validator("name", "license")
+    @field_validator("name", "license", "link")
     @classmethod
-    def _one_line(cls, text: str) -> str:
-        if CONTROL.search(text):
-            raise ValueError("must not contain control characters (newlines, tabs, ...)")
+    def _one_line(cls, text: str | None) -> str | None:
+        if text is not None and FORBIDDEN.search(text):
+            raise ValueError("must not contain control, line-separator or bidirectional characters")
         return text
 
     @field_validator("link")
@@ -54,20 +57,11 @@ class ModelCard(BaseModel):
         return link
 
 
-def read_model_card(path: Path) -> ModelCard:
-    try:
-        raw = json.loads(path.read_bytes())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read {path} ({exc})", f"write {MODEL_CARD} as UTF-8 JSON") from None
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{path} is not valid JSON (line {exc.lineno}: {exc.msg})", "fix it") from None
-    if not isinstance(raw, dict):
-        raise UserError(f"{path} is not a JSON object", "see the example in docs/leaderboard.md")
-    try:
-        return ModelCard.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        raise UserError(
-            f"{path}: field {where!r}: {error['msg']}", "see the example in docs/leaderboard.md"
-        ) from None
+def read_model_card(path: Path, *, below: Path | None = None) -> tuple[bytes, ModelCard]:
+    """(bytes as read, the card): read once through the strict reader, never through a link."""
+    return read_model(ModelCard, path, MAX_CARD_BYTES, fix=FIX, below=below)
+
+
+def parse_model_card(data: bytes, source: str) -> ModelCard:
+    """The card from bytes already read once; `source` names them in the error."""
+    return parse_model(ModelCard, data, source, fix=FIX)

@@ -1,7 +1,9 @@
 """The results store: accepted submissions as folders, laid out like the results repo on the Hub.
 
     <store>/<model key>/<submission id>/model.json
-    <store>/<model key>/<submission id>/<task name>.json     e.g. syntheory/notes.json
+    <store>/<model key>/<submission id>/<task name>.json        e.g. syntheory/notes.json
+    <store>/<model key>/<submission id>/<task name>.parquet     its predictions (verified entries)
+    <store>/<model key>/<submission id>/verification.json       what `submit` recomputed (verify.py)
 
 The model key names one (model name, model revision) pair: a readable slug of both plus a hash
 of the exact strings, so any name (spaces, slashes, `<script>`) maps to a safe folder and two
@@ -12,6 +14,10 @@ A submission never touches existing files: it is written whole into `<store>/.st
 renamed into place in one step, under a lock, so a reader sees all of it or none of it and two
 concurrent submissions cannot both add the same entry. Folders starting with `.` are not part
 of the store; what a crash leaves in `.staging/` is removed by the next submission.
+
+Reading never follows a symbolic link and never opens anything but folders and regular files:
+`walk` lists a submission's entries with their kinds (lstat), bounded in number and depth, so a
+store holding links, FIFOs, devices or a million files is listed, not followed or exhausted.
 """
 
 import fcntl
@@ -19,8 +25,10 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from synthsuite.kernel.errors import UserError
@@ -29,10 +37,24 @@ RESULTS_ENV = "SYNTHSUITE_RESULTS"
 DEFAULT_HUB_REPO = "synthsuite/results"  # the results dataset repo on the Hub: the same layout
 STAGING = ".staging"
 LOCK = ".lock"
+MAX_ENTRIES = 1000  # files and folders listed per submission folder (a submission holds at most ~200)
+MAX_DEPTH = 3  # <task prefix>/<concept>.json is two levels; one more is listed as out of place
+
+
+REFERENCE_ENV = "SYNTHSUITE_REFERENCE_STORE"
+REFERENCE = "reference"  # the label of the reference store's rows and paths
 
 
 def default_root() -> Path:
     return Path(os.environ.get(RESULTS_ENV) or Path.home() / ".cache" / "synthsuite" / "results")
+
+
+def reference_root() -> Path | None:
+    """The project's reference results store (`reference/store/` of the repository, or
+    $SYNTHSUITE_REFERENCE_STORE); None when this installation has none."""
+    given = os.environ.get(REFERENCE_ENV)
+    root = Path(given) if given else Path(__file__).resolve().parents[1] / "reference" / "store"
+    return root if root.is_dir() else None
 
 
 def _slug(text: str, length: int) -> str:
@@ -45,30 +67,98 @@ def model_key(name: str, revision: str) -> str:
     return f"{_slug(name, 60)}__{_slug(revision, 20)}-{digest}"
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One thing found in a store, by its path relative to the store root (`/`-separated)."""
+
+    path: str
+    kind: str  # "file", "folder", "link", or "special" (FIFO, socket, device)
+    size: int
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "link"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "file" if stat.S_ISREG(mode) else "special"
+
+
 class ResultsStore:
-    def __init__(self, root: Path):
+    """A store folder; `label` (e.g. "reference") prefixes its paths when several stores are read;
+    `reference`: its rows are the project's reference results."""
+
+    def __init__(self, root: Path, label: str | None = None, *, reference: bool = False):
         self.root = root
+        self.label = label
+        self.reference = reference or label == REFERENCE
 
     def files(self, key: str) -> list[str]:
         """Paths (relative to the root, `/`-separated) of every file stored for one model key."""
         folder = self.root / key
-        if not folder.is_dir():
+        if not folder.is_dir() or folder.is_symlink():
             return []
-        return sorted(p.relative_to(self.root).as_posix() for p in folder.rglob("*") if p.is_file())
+        found = []
+        for submission in self._children(folder, MAX_ENTRIES):
+            if submission.kind == "folder":
+                found += [e.path for e in self.walk(self.root / submission.path) if e.kind == "file"]
+        return sorted(found)
 
-    def submission_folders(self) -> list[Path]:
-        """Every accepted submission, `<root>/<model key>/<submission id>`, in name order.
+    def _children(self, folder: Path, limit: int | None = None) -> list[Entry]:
+        """The entries of one folder (names starting with `.` skipped), by lstat: links are not followed.
 
-        Folders that are symbolic links are skipped: a store cloned from a repo must not make the
-        site copy files from outside it.
-        """
+        `limit`: refuse a folder with more entries (inside a submission; a store has any number)."""
+        entries = []
+        with os.scandir(folder) as listing:
+            for item in listing:
+                if item.name.startswith("."):
+                    continue
+                info = item.stat(follow_symlinks=False)
+                relative = (folder / item.name).relative_to(self.root).as_posix()
+                entries.append(Entry(relative, _kind(info.st_mode), info.st_size))
+                if limit is not None and len(entries) > limit:
+                    raise UserError(f"{folder} holds over {limit} entries", "remove what is not results")
+        return sorted(entries, key=lambda e: e.path)
 
-        def folders(parent: Path) -> list[Path]:
-            return [p for p in parent.iterdir() if p.is_dir() and not (p.is_symlink() or p.name[0] == ".")]
-
+    def submission_entries(self) -> list[Entry]:
+        """Every `<model key>/<submission id>` (kind "folder" when it is one), and whatever else lies
+        at those two levels (links, files, special files), which the table lists as invalid."""
         if not self.root.is_dir():
             return []
-        return sorted(submission for key in folders(self.root) for submission in folders(key))
+        found = []
+        for key in self._children(self.root):
+            if key.kind == "file":  # a repo's own files (README.md, its card): not results
+                continue
+            if key.kind != "folder":
+                found.append(key)
+                continue
+            try:
+                found += self._children(self.root / key.path, MAX_ENTRIES)
+            except (OSError, UserError) as exc:
+                found.append(Entry(key.path, f"unreadable ({_reason(exc)})", 0))
+        return found
+
+    def submission_folders(self) -> list[Path]:
+        """Every accepted submission folder, `<root>/<model key>/<submission id>`, in name order."""
+        return [self.root / e.path for e in self.submission_entries() if e.kind == "folder"]
+
+    def walk(self, folder: Path) -> list[Entry]:
+        """Every entry inside one submission folder, at most MAX_DEPTH levels down, links not followed."""
+        found: list[Entry] = []
+        pending = [(folder, 1)]
+        while pending:
+            current, depth = pending.pop()
+            for entry in self._children(current, MAX_ENTRIES):
+                found.append(entry)
+                if len(found) > MAX_ENTRIES:
+                    raise UserError(f"{folder} holds over {MAX_ENTRIES} entries", "keep only results in it")
+                if entry.kind == "folder" and depth < MAX_DEPTH:
+                    pending.append((self.root / entry.path, depth + 1))
+        return sorted(found, key=lambda e: e.path)
+
+    def shown(self, relative: str) -> str:
+        """A path as the table shows it: prefixed with the store's label when it has one."""
+        return f"{self.label}/{relative}" if self.label else relative
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -105,6 +195,12 @@ class ResultsStore:
         _fsync_folder(target.parent)
         staging.parent.rmdir()  # empty now: the lock keeps other submissions out of it
         return target
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UserError):
+        return exc.problem
+    return getattr(exc, "strerror", None) or type(exc).__name__
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -1,13 +1,22 @@
 """The leaderboard table: every stored result as one row (model x task) with its provenance.
 
-`collect` reads the store and checks every result again (a store cloned from the Hub holds
-whatever was merged), so each row has a status:
+`collect` reads one or more stores and checks every result again (a store cloned from the Hub
+holds whatever was merged), so each row has a status:
 
 - `ranked`: valid, and computed on the dataset revision and task version the task pins now;
 - `stale`: valid once, but the task now pins another revision or version. Never merged with
   ranked results: the site and the app list it apart, with the reason;
-- `invalid`: unreadable, unknown task, bad scores, in the wrong folder, or a second result for
-  the same model, revision and task. Listed with the reason, never ranked.
+- `invalid`: unreadable, unknown task, bad scores, another dataset repo than the task's, in the
+  wrong folder, a second result for the same model, revision and task, or anything in the store
+  that is not a results file (a link, a FIFO, a stray file). Listed with the reason, never ranked.
+
+Each entry is read in isolation and with bounds (kernel.strict_json, store.walk): one bad entry
+becomes one invalid row and never stops the build. Links are never followed. Every file is read
+once; `Collected.files` holds the bytes that were checked, which the site copies (it never reads
+the store itself).
+
+`verified` says whether the row's scores were recomputed from its predictions file (verify.py);
+rows without one are self-reported. `reference` marks rows from the project's reference store.
 
 `board` pivots the ranked rows of one benchmark (the tasks sharing a name prefix, e.g.
 `syntheory/*`) into one row per model: its main score on each task and their mean. The mean is
@@ -15,8 +24,8 @@ given only for models with a result on every task of the board, so a model is ne
 above another on fewer tasks; the board's tasks are those with at least one ranked result.
 """
 
-import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +33,31 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synthsuite.evaluation.results import Result, read_result
+from synthsuite.evaluation.results import MAX_RESULT_BYTES, Result, parse_result
+from synthsuite.evaluation.scoring import scorer_for
 from synthsuite.evaluation.tasks import TaskMetadata, registry
 from synthsuite.kernel.atomic import atomic_write_bytes
 from synthsuite.kernel.errors import UserError
-from synthsuite.leaderboard.checks import pin_problem, score_problem
-from synthsuite.leaderboard.model_card import MODEL_CARD, ModelCard, read_model_card
-from synthsuite.leaderboard.store import ResultsStore, model_key
-from synthsuite.leaderboard.submission import MAX_RESULT_BYTES
+from synthsuite.kernel.hashing import sha256_bytes
+from synthsuite.kernel.strict_json import StrictJSONError, read_bounded
+from synthsuite.leaderboard.checks import pin_problem, provenance_problem, score_problem
+from synthsuite.leaderboard.model_card import MAX_CARD_BYTES, MODEL_CARD, ModelCard, parse_model_card
+from synthsuite.leaderboard.store import MAX_DEPTH, Entry, ResultsStore, model_key
+from synthsuite.leaderboard.verify import (
+    MAX_PREDICTIONS_BYTES,
+    MAX_VERIFICATION_BYTES,
+    PREDICTIONS_SUFFIX,
+    VERIFICATION,
+    DatasetUnavailable,
+    VerificationRecord,
+    mismatch,
+    read_record,
+    recompute,
+)
 
 RANKED, STALE, INVALID = "ranked", "stale", "invalid"
+SELF_REPORTED = "self-reported: no predictions file"
+ONLINE = "self-reported: scored online by playing (no predictions file can hold a policy)"
 
 SCHEMA = pa.schema(
     [
@@ -44,6 +68,7 @@ SCHEMA = pa.schema(
         ("license", pa.string()),
         ("parameters", pa.int64()),
         ("saw_synthetic_data", pa.bool_()),
+        ("suite", pa.string()),  # the task's suite record (syntheory, fourier, ...)
         ("benchmark", pa.string()),  # the task name's prefix: one board each
         ("task", pa.string()),
         ("concept", pa.string()),  # the task name after the prefix: one column of the board
@@ -53,12 +78,17 @@ SCHEMA = pa.schema(
         ("higher_is_better", pa.bool_()),
         ("status", pa.string()),
         ("reason", pa.string()),
+        ("verified", pa.bool_()),  # scores recomputed from the stored predictions (verify.py)
+        ("verification", pa.string()),  # how, or why not
+        ("reference", pa.bool_()),  # from the project's reference store
         ("dataset_repo", pa.string()),
         ("dataset_revision", pa.string()),
         ("synthsuite_version", pa.string()),
         ("submitted", pa.string()),  # UTC, from the submission folder's name
-        ("result_path", pa.string()),  # relative to the store root
+        ("result_path", pa.string()),  # relative to the store root, prefixed by the store's label
         ("result_sha256", pa.string()),
+        ("predictions_path", pa.string()),  # the same for its predictions file, if any
+        ("predictions_sha256", pa.string()),
         ("has_layers", pa.bool_()),
     ]
 )
@@ -66,92 +96,244 @@ PROPERTIES = ["model", "model_revision", "link", "license", "parameters", "saw_s
 BOARD_COLUMNS = [*PROPERTIES, "mean", "tasks"]  # a board's columns before its one column per concept
 
 
-def collect(store: ResultsStore) -> pd.DataFrame:
-    """One row per stored results file, checked against the tasks registered now."""
+@dataclass
+class Collected:
+    """The table and the bytes behind it: `files` maps each row's result_path (and predictions_path)
+    to the bytes that were read and checked."""
+
+    table: pd.DataFrame
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def write_files(self, folder: Path) -> None:
+        """Write every checked file under `folder` at its path (what the site copies)."""
+        for relative, data in self.files.items():
+            path = folder / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+
+def collect(store: ResultsStore | Sequence[ResultsStore], *, verify: bool = False) -> pd.DataFrame:
+    """One row per stored results file (or bad entry), checked against the tasks registered now."""
+    return collect_stores([store] if isinstance(store, ResultsStore) else store, verify=verify).table
+
+
+def collect_stores(stores: Sequence[ResultsStore], *, verify: bool = False) -> Collected:
+    """The table of several stores and the checked bytes of its files.
+
+    `verify`: recompute every score from its predictions file (needs each task's pinned dataset)."""
     tasks = registry()
-    rows = [row for folder in store.submission_folders() for row in _submission_rows(store, folder, tasks)]
+    collected = Collected(pd.DataFrame())
+    rows: list[dict[str, Any]] = []
+    for store in stores:
+        for entry in store.submission_entries():
+            reader = _SubmissionReader(store, entry, tasks, verify, collected.files)
+            rows += reader.rows()
     _mark_duplicates(rows)
-    return pa.Table.from_pylist(rows, schema=SCHEMA).to_pandas()
+    collected.table = pa.Table.from_pylist(rows, schema=SCHEMA).to_pandas()
+    return collected
 
 
-def _submission_rows(store: ResultsStore, folder: Path, tasks: dict[str, TaskMetadata]) -> list[dict]:
-    card, card_problem = None, None
-    try:
-        card = read_model_card(folder / MODEL_CARD)
-    except UserError as exc:
-        card_problem = exc.problem.replace(f"{store.root}/", "")
-    rows = []
-    for path in sorted(p for p in folder.rglob("*.json") if p != folder / MODEL_CARD):
-        row = _row(store, folder, path, card)
-        if card_problem:
-            row.update(status=INVALID, reason=card_problem)
-        rows.append(_checked(row, store, path, folder, tasks, card))
-    return rows
-
-
-def _row(store: ResultsStore, folder: Path, path: Path, card: ModelCard | None) -> dict[str, Any]:
-    """What the file's place and the model card say; the result itself is read by `_checked`."""
-    task_name = path.relative_to(folder).as_posix().removesuffix(".json")
-    row: dict[str, Any] = {
-        "model": card.name if card else "",
-        "model_key": folder.parent.name,
-        "benchmark": task_name.split("/")[0],
-        "task": task_name,
-        "concept": task_name.split("/", 1)[-1],
-        "status": RANKED,
-        "submitted": folder.name.split("-")[0],
-        "result_path": path.relative_to(store.root).as_posix(),
+def _bare_row(store: ResultsStore, path: str, reason: str) -> dict[str, Any]:
+    """An invalid row for something in the store that is not a readable result."""
+    parts = path.split("/")
+    task = "/".join(parts[2:]).removesuffix(".json")
+    return {
+        "model": "",
+        "model_revision": "",
+        "model_key": parts[0],
+        "suite": None,
+        "benchmark": parts[2] if len(parts) > 3 else "",
+        "task": task,
+        "concept": task.split("/", 1)[-1],
+        "status": INVALID,
+        "reason": reason,
+        "verified": False,
+        "verification": None,
+        "reference": store.reference,
+        "submitted": parts[1].split("-")[0] if len(parts) > 1 else "",
+        "result_path": store.shown(path),
         "result_sha256": None,
+        "has_layers": False,
     }
-    if card:
-        row.update(
-            link=card.link,
-            license=card.license,
-            parameters=card.parameters,
-            saw_synthetic_data=card.saw_synthetic_data,
+
+
+class _SubmissionReader:
+    """The rows of one `<model key>/<submission id>` entry; never raises for what the entry holds."""
+
+    def __init__(
+        self,
+        store: ResultsStore,
+        entry: Entry,
+        tasks: dict[str, TaskMetadata],
+        verify: bool,
+        files: dict[str, bytes],
+    ):
+        self.store, self.entry, self.tasks, self.verify, self.files = store, entry, tasks, verify, files
+        self.folder = store.root / entry.path
+
+    def rows(self) -> list[dict[str, Any]]:
+        if self.entry.kind != "folder":
+            what = {"link": "a symbolic link (not followed)", "file": "a file"}.get(
+                self.entry.kind, "a special file (FIFO, socket or device)"
+            )
+            return [_bare_row(self.store, self.entry.path, f"{what} where a submission folder belongs")]
+        try:
+            return self._rows()
+        except Exception as exc:  # one entry must never stop the build, whatever it holds
+            problem = exc.problem if isinstance(exc, UserError) else f"unreadable ({type(exc).__name__})"
+            return [_bare_row(self.store, self.entry.path, self._local(problem))]
+
+    def _local(self, text: str) -> str:
+        return text.replace(f"{self.store.root}/", "")
+
+    def _read(self, entry: Entry, cap: int) -> bytes:
+        try:
+            return read_bounded(self.store.root / entry.path, cap, below=self.store.root)
+        except StrictJSONError as exc:
+            raise UserError(f"{entry.path} {exc}", "") from None
+        except OSError as exc:
+            raise UserError(f"cannot read {entry.path} ({exc.strerror})", "") from None
+
+    def _rows(self) -> list[dict[str, Any]]:
+        entries = {e.path[len(self.entry.path) + 1 :]: e for e in self.store.walk(self.folder)}
+        card, card_problem = self._card(entries.get(MODEL_CARD))
+        record, record_problem = self._record(entries.get(VERIFICATION))
+        rows = []
+        for inside, entry in entries.items():
+            if entry.kind == "folder" and inside.count("/") >= MAX_DEPTH - 1:
+                rows.append(_bare_row(self.store, entry.path, f"{inside}: a folder deeper than results lie"))
+                continue
+            if inside in (MODEL_CARD, VERIFICATION) or entry.kind == "folder":
+                continue
+            paired = inside.removesuffix(PREDICTIONS_SUFFIX) + ".json" in entries
+            if entry.kind == "file" and inside.endswith(PREDICTIONS_SUFFIX) and paired:
+                continue  # read with its result
+            if not (entry.kind == "file" and inside.endswith(".json") and inside.count("/") == 1):
+                what = {"link": "a symbolic link (not followed)", "special": "not a regular file"}
+                reason = what.get(entry.kind, "not a results file of this layout")
+                rows.append(_bare_row(self.store, entry.path, f"{inside}: {reason}"))
+                continue
+            row = self._result_row(entry, inside, entries, card, record)
+            problem = card_problem or (record_problem if row.get("predictions_path") else None)
+            if problem and row["status"] != INVALID:
+                row.update(status=INVALID, reason=problem)
+            rows.append(row)
+        if not rows:
+            rows.append(_bare_row(self.store, self.entry.path, "a submission folder without results files"))
+        return rows
+
+    def _card(self, entry: Entry | None) -> tuple[ModelCard | None, str | None]:
+        if entry is None:
+            return None, f"no {MODEL_CARD} in the submission folder"
+        try:
+            return parse_model_card(self._read(entry, MAX_CARD_BYTES), entry.path), None
+        except UserError as exc:
+            return None, self._local(exc.problem)
+
+    def _record(self, entry: Entry | None) -> tuple[VerificationRecord | None, str | None]:
+        if entry is None:
+            return None, None
+        try:
+            return read_record(self._read(entry, MAX_VERIFICATION_BYTES), entry.path), None
+        except UserError as exc:
+            return None, self._local(exc.problem)
+
+    def _result_row(
+        self,
+        entry: Entry,
+        inside: str,
+        entries: dict[str, Entry],
+        card: ModelCard | None,
+        record: VerificationRecord | None,
+    ) -> dict[str, Any]:
+        row = _bare_row(self.store, entry.path, "")
+        row.update(status=RANKED, reason=None, verification=SELF_REPORTED)
+        if card:
+            row.update(
+                model=card.name,
+                link=card.link,
+                license=card.license,
+                parameters=card.parameters,
+                saw_synthetic_data=card.saw_synthetic_data,
+            )
+        try:
+            data = self._read(entry, MAX_RESULT_BYTES)
+            result = parse_result(data, entry.path)
+        except UserError as exc:
+            return {**row, "status": INVALID, "reason": self._local(exc.problem)}
+        sha = sha256_bytes(data)
+        self.files[row["result_path"]] = data
+        task = self.tasks.get(result.task.name)
+        row.update(_result_fields(result, task), result_sha256=sha)
+        if not card:
+            row["model"] = result.model.name
+        problem = _place_problem(result, row, self.folder, card) or (
+            f"unknown task {result.task.name!r}" if task is None else None
         )
-    if path.is_symlink() or path.stat().st_size > MAX_RESULT_BYTES:
-        return {**row, "status": INVALID, "reason": "a symbolic link or over the size limit"}
-    row["result_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return row
+        if problem:
+            return {**row, "status": INVALID, "reason": problem}
+        problem = provenance_problem(result, task)
+        if problem:
+            return {**row, "status": INVALID, "reason": problem}
+        problem = pin_problem(result, task)
+        if problem:
+            return {**row, "status": STALE, "reason": problem}
+        problem = score_problem(result, task)
+        if problem:
+            return {**row, "status": INVALID, "reason": problem}
+        predictions = entries.get(inside.removesuffix(".json") + PREDICTIONS_SUFFIX)
+        return self._verification(row, task, result, sha, predictions, record)
 
-
-def _checked(
-    row: dict[str, Any],
-    store: ResultsStore,
-    path: Path,
-    folder: Path,
-    tasks: dict[str, TaskMetadata],
-    card: ModelCard | None,
-) -> dict[str, Any]:
-    """Fill in what the result says and decide its status (the first problem wins)."""
-    if row["result_sha256"] is None:  # a link or oversized: never read
-        return row
-    try:
-        result = read_result(path)
-    except UserError as exc:
-        return {**row, "status": INVALID, "reason": exc.problem.replace(f"{store.root}/", "")}
-    task = tasks.get(result.task.name)
-    row = {**row, **_result_fields(result, task), "model": card.name if card else result.model.name}
-    if row["status"] != RANKED:  # the model card's problem
-        return row
-    problem = _place_problem(result, row, folder, card) or (
-        f"unknown task {result.task.name!r}" if task is None else None
-    )
-    if problem:
-        return {**row, "status": INVALID, "reason": problem}
-    problem = pin_problem(result, task)
-    if problem:
-        return {**row, "status": STALE, "reason": problem}
-    problem = score_problem(result, task)
-    if problem:
-        return {**row, "status": INVALID, "reason": problem}
-    return row
+    def _verification(
+        self,
+        row: dict[str, Any],
+        task: TaskMetadata,
+        result: Result,
+        result_sha256: str,
+        entry: Entry | None,
+        record: VerificationRecord | None,
+    ) -> dict[str, Any]:
+        """Whether the row's scores were recomputed from its stored predictions (see verify.py)."""
+        if scorer_for(task).online:
+            return {**row, "verification": ONLINE}
+        if entry is None:
+            return row
+        try:
+            predictions = self._read(entry, MAX_PREDICTIONS_BYTES)
+        except UserError as exc:
+            return {**row, "status": INVALID, "reason": self._local(exc.problem)}
+        path = self.store.shown(entry.path)
+        self.files[path] = predictions
+        row.update(predictions_path=path, predictions_sha256=sha256_bytes(predictions))
+        if self.verify:
+            try:
+                recompute(task, result, result_sha256, predictions, entry.path)
+            except DatasetUnavailable as exc:  # nothing was shown wrong: the dataset is not here
+                return {**row, "verification": f"self-reported: {self._local(exc.problem)}"}
+            except UserError as exc:
+                return {**row, "status": INVALID, "reason": self._local(exc.problem)}
+            return {**row, "verified": True, "verification": "scores recomputed from the predictions now"}
+        verified = record.entries.get(task.name) if record else None
+        if verified is None:
+            return {**row, "verification": "self-reported: its predictions were never recomputed"}
+        if (
+            verified.result_sha256 != result_sha256
+            or verified.predictions_sha256 != row["predictions_sha256"]
+            or verified.split != task.eval_split
+            or mismatch(result.scores[task.eval_split], verified.scores)
+        ):
+            return {**row, "status": INVALID, "reason": f"{VERIFICATION} does not match the stored files"}
+        return {
+            **row,
+            "verified": True,
+            "verification": "scores recomputed from the predictions at submission",
+        }
 
 
 def _result_fields(result: Result, task: TaskMetadata | None) -> dict[str, Any]:
     return {
         "model_revision": result.model.revision,
+        "suite": task.suite if task else None,
         "task_version": result.task.version,
         "main_metric": task.main_score if task else None,
         "main_score": result.main_score,
@@ -185,6 +367,18 @@ def _mark_duplicates(rows: list[dict[str, Any]]) -> None:
             row.update(status=INVALID, reason=f"duplicate of {first[key]['result_path']}")
         else:
             first[key] = row
+
+
+def layer_points(data: bytes, split: str, metric: str) -> list[tuple[int | str, float]]:
+    """(layer, score) of one stored result's per-layer scores, from its checked bytes, in layer order."""
+    layers = parse_result(data, "result").layers or {}
+    numbered = all(name.isdigit() for name in layers)
+    order = sorted(layers, key=int) if numbered else list(layers)
+    return [
+        (int(name) if numbered else name, layers[name][split][metric])
+        for name in order
+        if metric in layers[name].get(split, {})
+    ]
 
 
 def higher_is_better(table: pd.DataFrame, benchmark: str) -> dict[str, bool]:
@@ -222,8 +416,9 @@ def board(table: pd.DataFrame, benchmark: str, concepts: Sequence[str] | None = 
 
 
 def benchmarks(table: pd.DataFrame) -> list[str]:
-    """Benchmarks with at least one stored result (ranked or not), in name order."""
-    return sorted(table["benchmark"].unique())
+    """Benchmarks with at least one stored result (ranked or not), in name order; entries that are
+    not results of any benchmark (a stray file, a link) are listed only among the results not ranked."""
+    return sorted(b for b in table["benchmark"].unique() if b)
 
 
 def write_table(table: pd.DataFrame, path: Path) -> None:

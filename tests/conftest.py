@@ -20,6 +20,30 @@ from synthsuite.datasets_src.generator import get_generator
 from synthsuite.evaluation import tasks as task_registry
 from synthsuite.evaluation.syntheory.tasks import CONCEPT_LABELS, concept_task
 
+# Modules whose every test renders with Blender, drives Chromium, synthesises and analyses audio or
+# trains probes: `make test` runs them, `make test-fast` (-m "not slow") leaves them out. Single slow
+# tests elsewhere carry @pytest.mark.slow themselves.
+SLOW_MODULES = {
+    "test_force_balls.py",
+    "test_force_dataset.py",
+    "test_force_flags.py",
+    "test_leaderboard_browser.py",
+    "test_syntheory_audio.py",
+    "test_syntheory_probe.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _verify_cache(tmp_path_factory, monkeypatch):
+    """Dataset verifications are cached per test session, never in the user's cache."""
+    monkeypatch.setenv("SYNTHSUITE_VERIFY_CACHE", str(tmp_path_factory.getbasetemp() / "verified"))
+
 
 @pytest.fixture(autouse=True)
 def _local_hub(tmp_path_factory, monkeypatch):

@@ -16,7 +16,7 @@ from synthsuite.evaluation import tasks as task_registry
 from synthsuite.evaluation.evaluator import evaluate_predictions
 from synthsuite.evaluation.metrics import accuracy, macro_f1, r2
 from synthsuite.evaluation.predictions import write_predictions
-from synthsuite.evaluation.results import read_result
+from synthsuite.evaluation.results import combine_seeds, read_result
 from synthsuite.evaluation.scoring import scorer_for
 from synthsuite.evaluation.syntheory import EVALUATE_MODULE
 from synthsuite.evaluation.syntheory.tasks import CONCEPT_LABELS
@@ -208,3 +208,25 @@ def test_results_files_are_validated(tmp_path):
         (tmp_path / name).write_text(text)
         with pytest.raises(UserError, match=message):
             read_result(tmp_path / name)
+
+
+def test_results_over_seeds_are_means_with_their_intervals(tiny_dataset, tiny_tasks, tmp_path):
+    task = tiny_tasks["test/chords"]
+    per_seed = []
+    for seed, wrong in ((0, 0), (1, 2), (2, 4)):
+        ids, values = label_predictions(task, tiny_dataset, wrong=wrong)
+        path = tmp_path / f"seed-{seed}.parquet"
+        write_predictions(path, task, ids, values, {"name": "oracle", "revision": f"w{seed}"})
+        result = evaluate_predictions(task, path, dataset=str(tiny_dataset), seeds=[seed])
+        per_seed.append(result.model_copy(update={"settings": {**result.settings, "seconds": float(seed)}}))
+    combined = combine_seeds(task, per_seed, ("seconds",))
+    accuracies = [r.main_score for r in per_seed]
+    assert len(set(accuracies)) == 3
+    assert combined.main_score == pytest.approx(np.mean(accuracies))
+    assert combined.seeds == [0, 1, 2] and combined.settings["seconds"] == [0.0, 1.0, 2.0]
+    assert combined.settings["per_seed"]["accuracy"] == accuracies
+    half = 4.302653 * np.std(accuracies, ddof=1) / np.sqrt(3)  # t(0.975, 2)
+    assert combined.settings["ci95_half_width"]["accuracy"] == pytest.approx(half, rel=1e-6)
+    assert combined.model.revision not in {r.model.revision for r in per_seed}
+    # a function of the seeds' revisions in order: the same seeds in another order are another model
+    assert combine_seeds(task, per_seed[::-1]).model.revision != combined.model.revision

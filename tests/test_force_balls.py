@@ -101,21 +101,18 @@ for ground in GROUNDS:
 
 
 def _blender(code: str, *args: str, tmp: Path) -> None:
-    """Run `code` under the Blender Python with only `datasets_src` importable."""
+    """Run `code` under the Blender Python, the package registered as the render worker does it (from
+    datasets_src/ alone), never from the main venv's site-packages."""
     if not BLENDER_PYTHON.exists():
         pytest.fail(f"no Blender venv at {BLENDER_PYTHON}: run `make .venv-blender`")
-    pkg = tmp / "pkg"
-    pkg.mkdir(exist_ok=True)
-    if not (pkg / "datasets_src").exists():
-        (pkg / "datasets_src").symlink_to(REPO / "datasets_src")
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp),
-        "PYTHONPATH": str(pkg),
-        "PYTHONHASHSEED": "0",
-    }
+    prelude = (
+        f"import sys\nsys.path.insert(0, {str(REPO / 'datasets_src' / 'force')!r})\n"
+        "import worker\nworker._register_package()\n"
+    )
+    code = prelude + textwrap.dedent(code)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp), "PYTHONHASHSEED": "0"}
     done = subprocess.run(
-        [str(BLENDER_PYTHON), "-s", "-c", textwrap.dedent(code), *args],
+        [str(BLENDER_PYTHON), "-s", "-c", code, *args],
         env=env,
         cwd=tmp,
         capture_output=True,

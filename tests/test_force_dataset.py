@@ -15,7 +15,7 @@ import pytest
 from datasets import load_dataset
 
 from synthsuite.datasets_src import engine
-from synthsuite.datasets_src.force import balls, control, profiles, runner
+from synthsuite.datasets_src.force import balls, control, flags, profiles, runner
 from synthsuite.datasets_src.generator import SPLITS, get_generator
 from synthsuite.kernel.errors import UserError
 from tests.conftest import build, run_cli
@@ -78,9 +78,8 @@ def test_ball_labels_agree_with_each_other(tiny_force):
 def test_wind_labels_agree_with_each_other(tiny_force):
     for row in rows_by_id(tiny_force["force-wind"], "flags").values():
         assert row["frame_indices"] == list(range(121, 241, 8))
-        assert (
-            row["wind_speed"] == pytest.approx(row["wind_speed_raw"] / 15000) and 0 <= row["wind_speed"] <= 1
-        )
+        assert row["wind_speed_raw"] == pytest.approx(flags.field_strength(row["wind_speed"]))
+        assert 0 <= row["wind_speed"] <= 1
         assert 0 <= row["wind_angle"] < 360
         assert 1 <= row["num_flags"] <= profiles.MAX_FLAGS["tiny"]
         assert len(row["flag_colours"]) == len(row["flag_displacement_mean"]) == row["num_flags"]
@@ -245,8 +244,8 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
 @pytest.mark.parametrize(
     ("name", "args", "env", "expected"),
     [
-        ("force-point", ["--set", "strength_max=70"], {}, "outside the original's strength range [8, 64]"),
-        ("force-wind", ["--set", "angle_min=-5"], {}, "outside the original's angle range [0, 360]"),
+        ("force-point", ["--set", "strength_max=70"], {}, "=70 is outside the original's range [8, 64]"),
+        ("force-wind", ["--set", "angle_min=-5"], {}, "=-5 is outside the original's range [0, 360]"),
         ("force-point", ["--set", "angle_min=200", "--set", "angle_max=100"], {}, "must be above angle_min"),
         ("force-wind", ["--set", "resolution=97x64"], {}, "needs an even width and height"),
         ("force-point", ["--set", "engine=opengl"], {}, "'cycles', 'workbench' or 'eevee'"),

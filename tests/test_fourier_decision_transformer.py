@@ -150,14 +150,13 @@ def test_a_corrupt_shard_is_one_clear_error(replay_folder, tmp_path):
     data = bytearray(shard.read_bytes())
     data[len(data) // 2] ^= 0xFF
     shard.write_bytes(bytes(data))
-    with pytest.raises(UserError, match=r"replay shard .* is missing or corrupt"):
+    with pytest.raises(UserError, match=r"shard .* does not match its manifest"):
         dt.load_replay(copy, "breakout")
 
 
 def parse(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    add = parser.add_subparsers(dest="suite")
-    command.add_decision_transformer(add)
+    command.register(argparse.ArgumentParser().add_subparsers(), parser.add_subparsers(dest="baseline"))
     return parser.parse_args(["decision-transformer", *argv])
 
 

@@ -170,6 +170,7 @@ def test_casts_moves_and_state_dict_round_trip():
     assert torch.equal(fresh.bin_centers, (2 * torch.arange(50) - 49) / 50)
 
 
+@pytest.mark.slow
 def test_torch_compile_fullgraph_matches_eager():
     head = make_head(50, 8, in_features=8, regularization_gamma=1e-3)
     compiled = torch.compile(head, fullgraph=True)
@@ -186,6 +187,76 @@ def test_torch_compile_fullgraph_matches_eager():
     assert (out - eager).abs().max() < 1e-5
     assert abs(penalty.item() - eager_penalty.item()) < 1e-6 * eager_penalty.item()
     assert relative_error(gradients, eager_gradients) < 1e-5
+
+
+# --- the hand-written backwards -----------------------------------------------------------------------
+
+
+def test_autocorrelation_gradient_matches_finite_differences():
+    amplitudes = torch.randn(2, 3, 6, dtype=torch.complex128, requires_grad=True)
+    assert torch.autograd.gradcheck(autocorrelate, (amplitudes,))
+
+
+@pytest.mark.parametrize(("num_bins", "num_frequencies"), [(17, 5), (16, 7), (18, 32)])
+def test_log_probabilities_gradient_matches_finite_differences(num_bins, num_frequencies):
+    """Every output bin, any upstream gradient: the backward used when the head's output feeds anything
+    other than `head.loss` (F.cross_entropy, a KL, a model's own loss)."""
+    head = make_head(num_bins, num_frequencies, in_features=4, dtype=torch.float64)
+    randomise(head, scale=0.3)
+    x = torch.randn(3, 4, dtype=torch.float64)
+
+    def log_probs(weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        parameters = {"linear.weight": weight, "linear.bias": bias}
+        return torch.func.functional_call(head, parameters, (x,))
+
+    weight = head.linear.weight.detach().clone().requires_grad_()
+    bias = head.linear.bias.detach().clone().requires_grad_()
+    assert torch.autograd.gradcheck(log_probs, (weight, bias))
+
+
+def reaches(node, name: str) -> bool:
+    """Whether the backward graph from `node` runs a node of the given class name."""
+    seen, stack = set(), [node]
+    while stack:
+        current = stack.pop()
+        if current is None or current in seen:
+            continue
+        seen.add(current)
+        if type(current).__name__ == name:
+            return True
+        stack.extend(next_node for next_node, _ in current.next_functions)
+    return False
+
+
+def test_loss_of_the_heads_own_output_skips_the_backward_over_all_bins():
+    """`head.loss(head(x), t)` differentiates the cross-entropy through the coefficients (O(N) per row);
+    its value is F.cross_entropy's to the bit and its gradient the same as through all the bins."""
+    head = make_head(64, 9, regularization_gamma=1e-3, dtype=torch.float64)
+    randomise(head, scale=0.3)
+    x = torch.randn(2, 7, 32, dtype=torch.float64)
+    target = torch.randint(64, (2, 7))
+    target[1, :3] = -100  # ignored rows
+    log_probs = head(x)
+    loss = head.loss(log_probs, target)
+    assert not reaches(loss.grad_fn, "_LogBinProbabilitiesBackward")
+    assert reaches(loss.grad_fn, "_TargetCrossEntropyBackward")
+    head.zero_grad()
+    loss.backward()
+    fast = torch.cat([head.linear.weight.grad.flatten(), head.linear.bias.grad])
+
+    log_probs = head(x)
+    penalty = head.take_penalty()
+    plain = F.cross_entropy(log_probs.reshape(-1, 64), target.reshape(-1)) + penalty
+    assert torch.equal(loss.detach(), plain.detach())
+    assert reaches(plain.grad_fn, "_LogBinProbabilitiesBackward")
+    head.zero_grad()
+    plain.backward()
+    assert relative_error(fast, torch.cat([head.linear.weight.grad.flatten(), head.linear.bias.grad])) < 1e-12
+
+    changed = head(x) * 1.0  # not the head's own output any more: the plain cross-entropy
+    changed_loss = head.loss(changed, target)
+    assert reaches(changed_loss.grad_fn, "_LogBinProbabilitiesBackward")
+    assert torch.equal(changed_loss.detach(), loss.detach())
 
 
 # --- the regulariser ----------------------------------------------------------------------------------

@@ -12,14 +12,15 @@ from scipy import stats
 from scipy.ndimage import gaussian_filter1d
 
 from synthsuite.baselines.fourier import synthetic
-from synthsuite.commands.fourier import add_fourier_synthetic
+from synthsuite.commands import fourier as fourier_commands
 from synthsuite.datasets_src import engine
 from synthsuite.datasets_src.access import data_revision, open_dataset
 from synthsuite.datasets_src.fourier.synthetic import ROWS, densities
 from synthsuite.datasets_src.generator import get_generator
 from synthsuite.datasets_src.hub import publish_local
 from synthsuite.evaluation.evaluator import evaluate_predictions
-from synthsuite.evaluation.fourier import metrics, scoring
+from synthsuite.evaluation.fourier import metrics
+from synthsuite.evaluation.fourier.synthetic import scoring
 from synthsuite.evaluation.fourier.synthetic.tasks import PAPER_REVISIONS, TASKS
 from synthsuite.evaluation.results import ModelInfo, read_result
 from synthsuite.kernel.errors import UserError
@@ -224,27 +225,56 @@ def test_the_paper_grid_has_22_heads():
     assert {"linear", "gmm", "fourier-2", "fourier-20", "fourier-12-gamma1e-06"} <= set(names)
 
 
+def test_a_models_streams_depend_on_its_own_configuration_only():
+    fourier_12 = synthetic.parse_head("fourier-12")
+    seeds = synthetic.model_seeds("gmm2", fourier_12, 42)
+    assert seeds == synthetic.model_seeds("gmm2", synthetic.parse_head("fourier-12"), 42)
+    assert len(set(seeds)) == 2  # initialisation and batch order are separate streams
+    others = [
+        synthetic.model_seeds("beta", fourier_12, 42),
+        synthetic.model_seeds("gmm2", synthetic.parse_head("fourier-14"), 42),
+        synthetic.model_seeds("gmm2", synthetic.parse_head("fourier-12-gamma1e-6"), 42),
+        synthetic.model_seeds("gmm2", fourier_12, 43),
+    ]
+    assert len({seeds, *others}) == 5
+    first = synthetic.build_model(fourier_12, "gmm2", 50, 42)
+    torch.rand(3)  # the global RNG is neither read nor moved by building a model
+    state = torch.get_rng_state()
+    again = synthetic.build_model(fourier_12, "gmm2", 50, 42)
+    assert torch.equal(state, torch.get_rng_state())
+    assert all(torch.equal(a, b) for a, b in zip(first.parameters(), again.parameters(), strict=True))
+
+
 def test_an_ensemble_computes_each_model_as_it_would_alone():
-    """Up to float32 rounding (the GMM's narrow Gaussians turn 1e-7 in a mean into 1e-5 in a bin)."""
-    heads = [synthetic.parse_head(h) for h in ("fourier-4", "fourier-12-gamma1e-6", "fourier-20")]
+    """Up to float32 rounding: a lone nn.Sequential multiplies with other kernels than the batched ones
+    (the GMM's narrow Gaussians turn 1e-7 in a mean into 1e-5 in a bin)."""
     inputs = torch.rand(7, 2) * 50
-    for group, config in ((heads, "gaussian"), ([synthetic.parse_head("gmm")] * 2, "beta")):
-        alone = [synthetic.build_model(h, config, 50, seed) for seed, h in enumerate(group)]
-        together = synthetic.Ensemble([synthetic.build_model(h, config, 50, s) for s, h in enumerate(group)])
+    for head, config in (("fourier-12-gamma1e-6", "gaussian"), ("gmm", "beta"), ("gmm", "gaussian")):
+        spec = synthetic.parse_head(head)
+        alone = [synthetic.build_model(spec, config, 50, seed) for seed in (1, 2, 3)]
+        together = synthetic.Ensemble([synthetic.build_model(spec, config, 50, s) for s in (1, 2, 3)])
         with torch.no_grad():
-            joint = torch.softmax(together.eval()(inputs.expand(len(group), -1, -1)), -1)
+            joint = torch.softmax(together.eval()(inputs.expand(3, -1, -1)), -1)
             for k, model in enumerate(alone):
                 np.testing.assert_allclose(
                     joint[k], torch.softmax(model.eval()(inputs), -1), rtol=1e-4, atol=1e-7
                 )
 
 
+def test_an_ensemble_holds_one_architecture():
+    models = [
+        synthetic.build_model(synthetic.parse_head(h), "gmm2", 50, 1) for h in ("fourier-4", "fourier-6")
+    ]
+    with pytest.raises(ValueError, match="one architecture"):
+        synthetic.Ensemble(models)
+
+
 def test_an_ensembles_loss_is_the_sum_of_its_models_losses_with_their_penalties():
-    heads = [synthetic.parse_head(h) for h in ("fourier-4-gamma0.5", "fourier-10-gamma0.5")]
+    head = synthetic.parse_head("fourier-10-gamma0.5")
     inputs, targets = torch.rand(2, 9, 2) * 50, torch.randint(0, 50, (2, 9))
-    alone = [synthetic.build_model(h, "gmm2", 50, 5 + k) for k, h in enumerate(heads)]
+    alone = [synthetic.build_model(head, "gmm2", 50, 5 + k) for k in range(2)]
     separate = sum(m[4].loss(m(inputs[k]), targets[k]) for k, m in enumerate(alone))
-    together = synthetic.Ensemble([synthetic.build_model(h, "gmm2", 50, 5 + k) for k, h in enumerate(heads)])
+    together = synthetic.Ensemble([synthetic.build_model(head, "gmm2", 50, 5 + k) for k in range(2)])
     joint = together.loss(together(inputs), targets)
     assert joint.item() == pytest.approx(separate.item(), rel=1e-5)
     assert all(m[4].take_penalty().item() == 0 for m in alone)  # every penalty was taken
@@ -253,7 +283,8 @@ def test_an_ensembles_loss_is_the_sum_of_its_models_losses_with_their_penalties(
 def test_a_few_epochs_of_fourier_beat_a_uniform_predictor(paper_build):
     data = synthetic.load_data(TASK["gaussian"], str(paper_build))
     head = synthetic.parse_head("fourier-12")
-    job = synthetic.Job("gaussian", (synthetic.Run(head, 1),), synthetic.TrainSettings(epochs=3), data)
+    run = synthetic.Run("gaussian", head, 1)
+    job = synthetic.Job((run,), synthetic.TrainSettings(epochs=3), {"gaussian": data})
     predicted = synthetic.train_job(job).pmfs[0]
     truth = rows(paper_build, "gaussian", "test")["true_pmf"]
     uniform = metrics.mean_kl_divergence(truth, np.full_like(truth, 1 / 50))
@@ -263,7 +294,8 @@ def test_a_few_epochs_of_fourier_beat_a_uniform_predictor(paper_build):
 def baseline(*argv: str) -> None:
     """`synthsuite baseline fourier-synthetic ARGV`, through the hook the `baseline` command calls."""
     parser = argparse.ArgumentParser()
-    add_fourier_synthetic(parser.add_subparsers(dest="suite", required=True))
+    commands = argparse.ArgumentParser().add_subparsers()  # the suite adds no top-level command
+    fourier_commands.register(commands, parser.add_subparsers(dest="baseline", required=True))
     args = parser.parse_args(["fourier-synthetic", *argv])
     args.handler(args)
 
@@ -287,6 +319,31 @@ def test_runs_write_results_and_are_byte_identical_with_1_or_2_workers(paper_bui
         == read_result(two / "fourier-6-gamma1e-06/seed-1.results.json").model.revision
     )
     assert overall.dataset.revision == PAPER_REVISIONS["gmm2"]
+
+
+def test_a_model_trains_to_the_same_bytes_alone_or_in_a_large_batch(paper_build, tmp_path):
+    """The issue-19 property: a model's predictions and weights depend on its own (config, head, seed) only.
+
+    Alone: each (config, head) job holds one model. In the batch: 5 heads x 3 configs x 3 seeds, so the
+    same models train in ensembles of 3 to 9 (1-component GMM on gaussian, 2-component on gmm2 and beta,
+    the Fourier penalty, the linear head). Exact bytes: no tolerance.
+    """
+    alone, batch = tmp_path / "alone", tmp_path / "batch"
+    common = ["--epochs", "1", "--dataset", str(paper_build), "--no-progress", "--workers", "1"]
+    for config in ("gaussian", "gmm2"):
+        baseline("--head", "gmm", "--head", "linear", "--head", "fourier-12-gamma1e-6", "--config", config,
+                 "--seeds", "42", *common, "--out", str(alone))  # fmt: skip
+    heads = ("linear", "gmm", "fourier-4", "fourier-12-gamma1e-6", "fourier-20")
+    baseline(*(f"--head={h}" for h in heads), "--seeds", "1", "42", "7", *common, "--out", str(batch))
+    compared = 0
+    for path in sorted(alone.rglob("seed-42.*")):
+        twin = batch / path.relative_to(alone)
+        if path.suffix == ".parquet":
+            assert path.read_bytes() == twin.read_bytes(), path.relative_to(alone)
+        else:
+            assert read_result(path).model == read_result(twin).model  # the weights' sha256
+        compared += 1
+    assert compared == 12
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ from synthsuite.leaderboard import store as store_module
 from synthsuite.leaderboard.app import API_NAME, PARAMETER_RANGES, view
 from synthsuite.leaderboard.model_card import MODEL_CARD
 from synthsuite.leaderboard.site import build_site
-from synthsuite.leaderboard.store import RESULTS_ENV, ResultsStore, model_key
+from synthsuite.leaderboard.store import REFERENCE_ENV, RESULTS_ENV, ResultsStore, model_key
 from synthsuite.leaderboard.submission import (
     MAX_RESULT_BYTES,
     open_pull_request,
@@ -103,6 +103,7 @@ def tasks_file_fixture(tiny_dataset, tmp_path_factory) -> Path:
 def _registered_tasks_and_store(tasks_file, tmp_path, monkeypatch):
     monkeypatch.setenv(TASKS_ENV, str(tasks_file))
     monkeypatch.setenv(RESULTS_ENV, str(tmp_path / "store"))
+    monkeypatch.setenv(REFERENCE_ENV, str(tmp_path / "no-reference"))  # these tests read their store alone
 
 
 def _predictor(model: str, task: TaskMetadata) -> Callable[[np.ndarray, float], np.ndarray]:
@@ -153,7 +154,9 @@ def real_results_fixture(tiny_dataset, tasks_file, tmp_path_factory) -> dict[str
             else:
                 result = evaluate_predictions(task, predictions, dataset=str(tiny_dataset))
                 if model == "noisy-probe":
-                    scored = {k: {task.eval_split: label_scores(task, refs.values, v)} for k, v in layers.items()}
+                    scored = {
+                        k: {task.eval_split: label_scores(task, refs.values, v)} for k, v in layers.items()
+                    }
                     result = result.model_copy(update={"layers": scored, "selected_layer": best})
                 result.write(path)
             paths.setdefault(model, {})[concept] = path
@@ -217,7 +220,8 @@ def test_submit_then_build_ranks_real_results(real_results, tmp_path):
     assert '<table class="sortable board" id="board-lbtest">' in page
     for concept in CONCEPTS:
         assert (site / "plots" / BENCHMARK / f"{concept}.svg").stat().st_size > 1000
-        assert (site / "plots" / BENCHMARK / f"{concept}-layers.svg").exists()  # noisy-probe has layers
+    noisy = model_key("noisy-probe", "v1")  # the one model with per-layer scores: its own figure
+    assert [p.name for p in (site / "plots" / BENCHMARK).glob("layers-*.svg")] == [f"layers-{noisy}.svg"]
     assert "https://cdn" not in page and "<script>window" not in page
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page
 
@@ -240,7 +244,7 @@ def _edit(folder: Path, concept: str, edit: Callable[[dict], None]) -> None:
     path.write_text(json.dumps(raw))
 
 
-@bad_input("is not valid JSON (line 1")
+@bad_input("not valid JSON (line 1")
 def malformed_json(folder):
     (folder / "notes.json").write_text('{"schema_version": 1, "task": ')
 
@@ -250,14 +254,14 @@ def wrong_schema_version(folder):
     _edit(folder, "notes", lambda r: r.update(schema_version=2))
 
 
-@bad_input("scores.test: accuracy = nan is not a finite number")
+@bad_input("holds the non-standard token NaN")
 def nan_score(folder):
     (folder / "notes.json").write_text(
         (folder / "notes.json").read_text().replace('"accuracy": 1.0', '"accuracy": NaN')
     )
 
 
-@bad_input("scores.test: r2 = inf is not a finite number")
+@bad_input("holds the non-standard token Infinity")
 def infinite_score(folder):
     _edit(folder, "tempos", lambda r: r["scores"]["test"].update(r2=float("inf")))
 
@@ -287,7 +291,7 @@ def main_score_not_the_main_metric(folder):
     _edit(folder, "notes", lambda r: r.update(main_score=0.5))
 
 
-@bad_input("is 1,048,577 bytes, over the 1,048,576-byte limit")
+@bad_input("is over the 1,048,576-byte limit")
 def oversized_file(folder):
     (folder / "notes.json").write_text(" " * (MAX_RESULT_BYTES + 1))
 
@@ -480,7 +484,8 @@ def test_stale_and_invalid_results_are_listed_apart(real_results, tmp_path, task
     monkeypatch.setenv(TASKS_ENV, str(tmp_path / "moved.json"))
 
     table = collect(store)
-    assert len(table) == 7
+    assert len(table) == 8  # the link is listed as an invalid entry, never followed
+    assert "symbolic link" in table.set_index("result_path").loc["linked", "reason"]
     status = table.set_index(["model", "concept"])["status"]
     assert status[("oracle-probe", "chords")] == INVALID and status[("majority-probe", "chords")] == RANKED
     assert status[("noisy-probe", "tempos")] == INVALID
@@ -492,13 +497,14 @@ def test_stale_and_invalid_results_are_listed_apart(real_results, tmp_path, task
     assert wide.set_index("model")["mean"].isna().tolist() == [False, True]  # oracle lacks chords now
     build_site(table, store.root, tmp_path / "site", version="test")
     page = (tmp_path / "site" / "index.html").read_text()
-    assert page.count("<td>stale</td>") == 2 and page.count("<td>invalid</td>") == 2
+    assert page.count("<td>stale</td>") == 2 and page.count("<td>invalid</td>") == 3
 
 
 def test_site_never_replaces_a_folder_it_did_not_write(tmp_path, capsys):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("keep")
-    code = main(["leaderboard", "build", "--store", str(tmp_path), "--out", str(tmp_path / "mine")])
+    (tmp_path / "store").mkdir()
+    code = main(["leaderboard", "build", "--store", str(tmp_path / "store"), "--out", str(tmp_path / "mine")])
     line = one_error_line(code, capsys.readouterr().err)
     assert "was not written by `synthsuite leaderboard build`" in line
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "keep"
@@ -537,7 +543,8 @@ def test_boards_rank_in_each_metrics_direction(four_models):
     assert best_high["mean"].is_monotonic_decreasing
     best_low = board(four_models.assign(higher_is_better=False), BENCHMARK)  # e.g. KL divergence
     assert best_low["mean"].is_monotonic_increasing and best_low["model"].iloc[-1] == "oracle-probe"
-    assert 'data-first="ascending">notes</th>' in site_module._board_html(
+    header = 'data-first="ascending" data-rank="ascending" data-task="lbtest/notes">notes'
+    assert header + '<span class="metric">accuracy ↓</span></th>' in site_module._board_html(
         four_models.assign(higher_is_better=False), BENCHMARK
     )
     mixed = four_models.assign(higher_is_better=four_models["concept"] != "tempos")
@@ -556,9 +563,8 @@ def test_app_filters_by_suite_task_and_model_property(four_models):
         "oracle-probe", "majority-probe",
     }  # fmt: skip
     only_tempos = view(table, BENCHMARK, tasks=["tempos"])
-    assert (
-        "notes" not in only_tempos.columns and only_tempos["Mean"].tolist() == only_tempos["tempos"].tolist()
-    )
+    assert "notes · accuracy ↑" not in only_tempos.columns
+    assert only_tempos["Mean · R² ↑"].tolist() == only_tempos["tempos · R² ↑"].tolist()
     assert view(table, "no-such-suite").empty
 
 
@@ -590,7 +596,7 @@ def test_space_entry_and_serve_command_serve_the_board(real_results, tmp_path, m
             time.sleep(0.25)
         else:
             pytest.fail(f"`leaderboard serve` did not answer in 60 s: {(tmp_path / 'serve.log').read_text()}")
-        only_seen = {"data": [BENCHMARK, [], "yes", [], list(PARAMETER_RANGES)]}
+        only_seen = {"data": [BENCHMARK, [], "yes", [], list(PARAMETER_RANGES), "any", ""]}
         event = httpx.post(f"{base}/gradio_api/call/{API_NAME}", json=only_seen).json()["event_id"]
         answer = httpx.get(f"{base}/gradio_api/call/{API_NAME}/{event}", timeout=30).text
         assert "event: complete" in answer and "oracle-probe" in answer and "majority-probe" not in answer

@@ -206,7 +206,7 @@ def test_a_local_hub_name_reads_the_same_data_and_cache(tiny_dataset, handmade):
 @pytest.mark.parametrize(
     ("source", "config", "splits", "in_message"),
     [
-        ("nobody/nothing", "notes", ["train"], "could not be downloaded"),
+        ("nobody/nothing", "notes", ["train"], "was not found"),
         (None, "melodies", ["train"], "melodies"),
         (None, "notes", ["dev"], "dev"),
         (None, "notes", [], "no split"),

@@ -180,11 +180,11 @@ def test_tempo_targets_are_scaled_on_train_and_predicted_in_bpm():
     [
         (["--features", "wav2vec", "--task", "probe/notes"], "unknown extractor 'wav2vec'"),
         (["--features", "chroma", "--task", "probe/note"], "unknown task 'probe/note'"),
-        (["--features", "chroma", "--task", "syntheory/notes"], "is not in the local hub"),
-        (["--features", "chroma", "--all"], "is not in the local hub"),
+        (["--features", "chroma", "--task", "syntheory/notes"], "'synthsuite/syntheory' was not found"),
+        (["--features", "chroma", "--all"], "'synthsuite/syntheory' was not found"),
         (
             ["--features", "chroma", "--task", "probe/notes", "--dataset", "/no/such/folder"],
-            "neither a folder",
+            "there is no such folder",
         ),
         (["--features", "chroma", "--task", "probe/notes", "--probe", "svm"], "unknown probe 'svm'"),
         (["--features", "chroma"], "pass either --task"),

@@ -5,7 +5,7 @@ action) per step and predicts each action from the tokens up to its state: behav
 conditioned on the return still to come. At play time it is asked for a high return (here the best
 episode return in its data) and the return-to-go falls by each reward received. Gillman et al.
 (ICLR 2025) replaced the linear layer that maps the last hidden state to action logits with a
-Fourier head over the actions in bin order (datasets_src/minatar/games.py), so that related actions
+Fourier head over the actions in bin order (datasets_src/fourier/minatar/games.py), so that related actions
 get related probabilities; this file runs both heads on the same data, model and seeds.
 
 Read top to bottom: settings, the data (a replay folder -> arrays), the model (minGPT-style blocks),
@@ -37,7 +37,7 @@ from synthsuite.datasets_src.access import DatasetSource, open_dataset
 from synthsuite.datasets_src.executors import one_torch_thread
 from synthsuite.datasets_src.fourier.minatar.games import Game, get_game
 from synthsuite.evaluation.fourier.minatar.evaluator import Episodes, evaluate_policy, normalized_return, play
-from synthsuite.evaluation.results import ModelInfo, Result
+from synthsuite.evaluation.results import ModelInfo, Result, combine_seeds
 from synthsuite.evaluation.tasks import TaskMetadata
 from synthsuite.kernel.atomic import atomic_write_text
 from synthsuite.kernel.errors import UserError
@@ -582,38 +582,11 @@ def _weights_sha256(model: nn.Module) -> str:
 
 
 def aggregate(task: TaskMetadata, results: list[Result], out: Path) -> Result:
-    """One result over the seeds of one (task, head): mean scores, per-seed values and std in `settings`.
-
-    Written to OUT/<task>/<head>/results.json; the model revision hashes the per-seed weight hashes.
-    """
-    first, split = results[0], task.eval_split
-    values = {m: [r.scores[split][m] for r in results] for m in first.scores[split]}
-    scores = {m: float(np.mean(v)) for m, v in values.items()}
-    revision = hashlib.sha256("".join(r.model.revision for r in results).encode()).hexdigest()
-    details = {k: v for k, v in first.model.details.items() if k != "seed"}
-    combined = first.model_copy(
-        update={
-            "model": first.model.model_copy(update={"revision": revision, "details": details}),
-            "main_score": scores[task.main_score],
-            "scores": {split: scores},
-            "seeds": [s for r in results for s in r.seeds],
-            "wall_seconds": sum(r.wall_seconds for r in results),
-            "settings": {
-                **{k: v for k, v in first.settings.items() if k not in _PER_SEED},
-                "per_seed": {m: v for m, v in values.items()},
-                "std_over_seeds": {m: _sample_std(v) for m, v in values.items()},
-                "best_curve_normalized_return": [r.settings["best_curve_normalized_return"] for r in results],
-            },
-        }
-    )
-    head = first.model.details["head"]
-    combined.write(out / task.name / head / "results.json")
+    """One result over the seeds of one (task, head) (`results.combine_seeds`), written to
+    OUT/<task>/<head>/results.json; the model revision hashes the per-seed weight hashes."""
+    combined = combine_seeds(task, results, _PER_SEED)
+    combined.write(out / task.name / results[0].model.details["head"] / "results.json")
     return combined
 
 
-def _sample_std(values: list[float]) -> float:
-    """The standard deviation with Bessel's correction (0 for one seed)."""
-    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-
-
-_PER_SEED = {"training_seconds", "samples_per_second", "best_curve_normalized_return", "return_std"}
+_PER_SEED = ("training_seconds", "samples_per_second", "best_curve_normalized_return", "return_std")

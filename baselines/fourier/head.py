@@ -4,7 +4,9 @@ A linear map gives complex amplitudes a_0..a_N; their autocorrelation c_k = Σ_t
 Fourier coefficients of the density p(z) = |Σ_t a_t e^{iπtz}|² / (2c_0) on [-1, 1], which is non-negative
 and integrates to 1. The head returns log(p(b_j)/Σ_i p(b_i) + eps) at the bin centres b_j. Because the bin
 centres are equally spaced, all of them come out of one inverse real FFT of the phase-shifted c_k/c_0
-instead of an N x num_bins table product. docs/fourier-head.md has the details and the benchmark.
+instead of an N x num_bins table product. The autocorrelation, the bins and the head's own cross-entropy
+have their backwards written out (autograd's would add passes over the (..., num_bins) output and
+zero-filled spectra). docs/fourier-head.md has the details and the benchmark.
 """
 
 import math
@@ -15,8 +17,10 @@ from typing import Self
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.autograd.function import once_differentiable
 
 PAPER_EPS = 1e-5  # the paper's offset before the log ("const_inverse_softmax"), kept so numbers match
+_BLOCK_ELEMENTS = 1 << 18  # (row, bin) elements per block of the m-sized passes, see `_row_blocks`
 
 
 class UnusedPenaltyWarning(UserWarning):
@@ -29,13 +33,14 @@ def _require(condition: bool, message: str) -> None:
 
 
 def _fft_length(minimum: int) -> int:
-    """The smallest 2^a·3^b·5^c >= minimum: the sizes FFT libraries transform fastest."""
-    best = 1 << max(minimum - 1, 0).bit_length()
+    """The smallest even 2^a·3^b·5^c >= minimum: sizes FFT libraries transform fastest, real ones included
+    (odd lengths such as 1125 = 3²·5³ were slower for the real transforms of the power spectrum)."""
+    best = 1 << max(minimum - 1, 1).bit_length()
     power_of_5 = 1
     while power_of_5 < best:
         power_of_3_and_5 = power_of_5
         while power_of_3_and_5 < best:
-            candidate = power_of_3_and_5
+            candidate = 2 * power_of_3_and_5
             while candidate < minimum:
                 candidate *= 2
             best = min(best, candidate)
@@ -48,12 +53,160 @@ def autocorrelate(amplitudes: Tensor) -> Tensor:
     """c_k = Σ_t a_{t+k}·conj(a_t) for k = 0..L-1, over the last dimension of complex amplitudes (..., L).
 
     Computed as the inverse FFT of the power spectrum, zero-padded to at least 2L-1 points so that the
-    circular correlation equals the linear one: O(L log L) per row.
+    circular correlation equals the linear one: O(L log L) per row, forwards and backwards.
     """
-    length = amplitudes.shape[-1]
-    spectrum = torch.fft.fft(amplitudes, n=_fft_length(2 * length - 1))
-    power = spectrum.real.square() + spectrum.imag.square()
-    return torch.fft.ihfft(power)[..., :length]
+    return _Autocorrelation.apply(amplitudes)
+
+
+class _Autocorrelation(torch.autograd.Function):
+    """`autocorrelate` with its backward written out: a real FFT of the gradient, a product, an inverse FFT.
+
+    For an incoming gradient G (PyTorch's convention for complex tensors, ∂L/∂Re + i·∂L/∂Im),
+    grad a_s = Σ_k [conj(G_k)·a_{s+k} + G_k·a_{s-k}]: a circular convolution of a with the Hermitian
+    sequence w (w_k = G_k, w_{-k} = conj(G_k), w_0 = 2·Re G_0), whose DFT is real. So it is the inverse
+    FFT of hfft(w)·FFT(a), with FFT(a) kept from the forward. Autograd's own backward of the same forward
+    makes a dozen further passes (zero-filled slices, complex views of the squared modulus).
+    """
+
+    @staticmethod
+    def forward(ctx: torch.autograd.function.FunctionCtx, amplitudes: Tensor) -> Tensor:
+        size = amplitudes.shape[-1]
+        spectrum = torch.fft.fft(amplitudes, n=_fft_length(2 * size - 1))
+        # not addcmul: inductor would fuse it into an FMA and round differently from eager
+        power = spectrum.real.square().add_(spectrum.imag.square())
+        ctx.save_for_backward(spectrum)
+        return torch.fft.rfft(power, norm="forward")[..., :size].conj_physical()  # ihfft, conjugate resolved
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: torch.autograd.function.FunctionCtx, grad: Tensor) -> Tensor:
+        (spectrum,) = ctx.saved_tensors
+        weights = grad.clone(memory_format=torch.contiguous_format)
+        weights[..., 0] = 2 * grad[..., 0].real  # hfft reads the constant term's real part, once
+        kernel = torch.fft.hfft(weights, n=spectrum.shape[-1])  # the DFT of w, real
+        product = torch.view_as_complex(torch.view_as_real(spectrum) * kernel.unsqueeze(-1))
+        return torch.fft.ifft(product)[..., : grad.shape[-1]]
+
+
+def _shifted_ratios_backward(grad: Tensor, coefficients: Tensor, phase: Tensor) -> Tensor:
+    """The gradient of c from that of d_k = c_k·φ_k/c_0 (k = 1..N; c_0 is read as real): (..., N+1).
+
+    grad c_k = grad d_k·conj(φ_k)/c_0, and grad c_0 = -Σ_k Re(grad c_k·conj(c_k))/c_0.
+    """
+    inverse_total = coefficients[..., :1].real.reciprocal()
+    result = torch.empty_like(coefficients)
+    result[..., 1:] = grad * phase.conj()
+    result[..., 1:] *= inverse_total
+    dot = (torch.view_as_real(result[..., 1:]) * torch.view_as_real(coefficients[..., 1:])).sum((-2, -1))
+    result[..., 0] = -dot * inverse_total[..., 0]
+    return result
+
+
+def _row_blocks(rows: int, num_bins: int) -> list[slice]:
+    """Slices of about _BLOCK_ELEMENTS (row, bin) elements: a block's half-spectrum and output stay in
+    cache between the transform and the elementwise passes, and its buffers are reused (faster than one
+    block of all rows at 4096 bins, side by side, on one thread). One block when compiling (the compiler
+    plans memory) and with several intra-op threads: every operation on a block would then be a parallel
+    region of its own, and their synchronisation cost more than the cache saved."""
+    one_block = torch.compiler.is_compiling() or torch.get_num_threads() > 1
+    step = rows if one_block else max(1, min(rows, _BLOCK_ELEMENTS // num_bins))
+    return [slice(start, min(start + step, rows)) for start in range(0, rows, step)]
+
+
+class _LogBinProbabilities(torch.autograd.Function):
+    """log(y + eps) at the m bin centres from the coefficients c_0..c_N (N < m/2), see `FourierHead.forward`.
+
+    y + eps = irfft([1 + m·eps, d_1, ..., d_N, 0, ...]) with d_k = c_k·φ_k/c_0 written straight into a
+    half-spectrum buffer that is zeroed once and reused block after block of rows; the log writes the
+    output. The backward needs 1/(y + eps) = exp(-output), so only the output and c are kept; the gradient
+    of d_k is 2/m times the real FFT of grad/(y + eps) at k, again block by block. The node also keeps c
+    for `FourierHead.loss`, which then skips this backward altogether (`_TargetCrossEntropy`).
+    """
+
+    @staticmethod
+    def forward(
+        ctx: torch.autograd.function.FunctionCtx,
+        coefficients: Tensor,
+        phase: Tensor,
+        num_bins: int,
+        direct_current: float,
+    ) -> Tensor:
+        size = coefficients.shape[-1]
+        flat = coefficients.reshape(-1, size)
+        inverse_total = flat[:, :1].real.reciprocal()
+        log_probs = flat.real.new_empty(flat.shape[0], num_bins)
+        blocks = _row_blocks(flat.shape[0], num_bins)
+        buffer = flat.new_zeros(blocks[0].stop, num_bins // 2 + 1) if blocks else flat.new_zeros(0, 1)
+        buffer[:, 0] = direct_current
+        for rows in blocks:
+            spectrum = buffer[: rows.stop - rows.start]
+            spectrum[:, 1:size] = flat[rows, 1:] * phase
+            spectrum[:, 1:size] *= inverse_total[rows]
+            torch.log(torch.fft.irfft(spectrum, n=num_bins), out=log_probs[rows])  # irfft's out= copies
+        log_probs = log_probs.reshape(*coefficients.shape[:-1], num_bins)
+        ctx.save_for_backward(log_probs, coefficients, phase)
+        if coefficients.requires_grad and not torch.compiler.is_compiling():
+            ctx.coefficients, ctx.phase = coefficients, phase
+        return log_probs
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: torch.autograd.function.FunctionCtx, grad: Tensor) -> tuple[Tensor, None, None, None]:
+        log_probs, coefficients, phase = ctx.saved_tensors
+        num_bins, size = log_probs.shape[-1], coefficients.shape[-1]
+        flat_log_probs, flat_grad = log_probs.reshape(-1, num_bins), grad.reshape(-1, num_bins)
+        shifted_grad = coefficients.new_empty(flat_log_probs.shape[0], size - 1)
+        blocks = _row_blocks(flat_log_probs.shape[0], num_bins)
+        scaled = log_probs.new_empty(blocks[0].stop if blocks else 0, num_bins)
+        for rows in blocks:
+            block = scaled[: rows.stop - rows.start]
+            torch.exp(flat_log_probs[rows], out=block)  # y + eps
+            torch.div(flat_grad[rows], block, out=block)
+            shifted_grad[rows] = torch.fft.rfft(block)[:, 1:size]
+        shifted_grad *= 2 / num_bins
+        shifted_grad = shifted_grad.reshape(*coefficients.shape[:-1], size - 1)
+        return _shifted_ratios_backward(shifted_grad, coefficients, phase), None, None, None
+
+
+class _TargetCrossEntropy(torch.autograd.Function):
+    """F.cross_entropy of `_LogBinProbabilities`' output, differentiated with respect to its c directly.
+
+    With l = log(y + eps) and S = Σ_j (y_j + eps), the mean cross-entropy over K kept rows has
+    ∂/∂y_j = 1/(K·S) - [j = t]/(K·(y_t + eps)). The constant part reaches only the DC term of the inverse
+    FFT, which is fixed (Σ_j y_j = 1 whatever d is), so each row's gradient is a spike at its target, and
+    the real FFT of a spike at t is e^{-2πitk/m}: ∂/∂d_k = -(2/m)·e^{-2πitk/m} / (K·(y_t + eps)). O(N) per
+    row instead of two passes and an FFT over all m bins. The value is F.cross_entropy's own, to the bit.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: torch.autograd.function.FunctionCtx,
+        coefficients: Tensor,
+        phase: Tensor,
+        log_probs: Tensor,
+        target: Tensor,
+        ignore_index: int,
+    ) -> Tensor:
+        ctx.save_for_backward(coefficients, phase, log_probs, target)
+        ctx.ignore_index = ignore_index
+        return F.cross_entropy(log_probs, target, ignore_index=ignore_index)
+
+    @staticmethod
+    @once_differentiable
+    def backward(
+        ctx: torch.autograd.function.FunctionCtx, grad: Tensor
+    ) -> tuple[Tensor, None, None, None, None]:
+        coefficients, phase, log_probs, target = ctx.saved_tensors
+        num_bins = log_probs.shape[-1]
+        kept = target != ctx.ignore_index
+        bins = torch.where(kept, target, 0)
+        offset = log_probs.gather(-1, bins[:, None]).squeeze(-1).exp()  # y_t + eps
+        scale = torch.where(kept, (-2 / num_bins) * grad / (kept.sum() * offset), 0)
+        frequencies = torch.arange(1, coefficients.shape[-1], device=bins.device)
+        angles = torch.arange(num_bins, device=bins.device, dtype=torch.float64) * (-2 * math.pi / num_bins)
+        twiddles = torch.polar(torch.ones_like(angles), angles).to(coefficients.dtype)
+        shifted_grad = twiddles[bins[:, None] * frequencies % num_bins] * scale[:, None]
+        return _shifted_ratios_backward(shifted_grad, coefficients, phase), None, None, None, None
 
 
 class FourierLayer(nn.Module):
@@ -241,26 +394,28 @@ class FourierHead(FourierLayer):
         }
 
     def forward(self, x: Tensor) -> Tensor:
-        """log(y + eps), shape (..., num_bins); on training forwards, also holds the penalty."""
-        linear_output = self.linear(x)
-        coefficients = autocorrelate(self._amplitudes_from(linear_output))
-        self._hold_penalty(coefficients)
-        return torch.log(self._offset_bin_probabilities(coefficients)).to(linear_output.dtype)
-
-    def _offset_bin_probabilities(self, coefficients: Tensor) -> Tensor:
-        """y_j + eps, with y_j = p(b_j) / Σ_i p(b_i), from the coefficients (..., N+1).
+        """log(y + eps), shape (..., num_bins); on training forwards, also holds the penalty.
 
         p(b_j) = 1/2 + Re Σ_k d_k ω^{jk} with d_k = (c_k/c_0)·e^{iπk b_0} and ω = e^{2πi/m}. For N < m/2
         every k has its own slot of a length-m real inverse FFT, the p(b_j) sum to exactly m/2, and
         irfft([1, d_1, ..., d_N]) is y itself; a DC term of 1 + m·eps adds the eps to every bin without
-        another pass over the output. Otherwise frequencies fold onto k mod m and a complex inverse FFT
-        evaluates the sum, followed by an explicit renormalisation.
+        another pass over the output (`_LogBinProbabilities`). Otherwise frequencies fold onto k mod m and a
+        complex inverse FFT evaluates the sum, followed by an explicit renormalisation.
         """
-        ratios = coefficients[..., 1:] / coefficients[..., :1].real
-        shifted = ratios * torch.view_as_complex(self.bin_phase)
-        if not self.aliased:
-            direct_current = torch.full_like(coefficients[..., :1], 1 + self.num_bins * self.eps)
-            return torch.fft.irfft(torch.cat([direct_current, shifted], dim=-1), n=self.num_bins)
+        linear_output = self.linear(x)
+        coefficients = autocorrelate(self._amplitudes_from(linear_output))
+        self._hold_penalty(coefficients)
+        phase = torch.view_as_complex(self.bin_phase)
+        if self.aliased:
+            log_probs = torch.log(self._aliased_offset_probabilities(coefficients, phase))
+        else:
+            direct_current = 1 + self.num_bins * self.eps
+            log_probs = _LogBinProbabilities.apply(coefficients, phase, self.num_bins, direct_current)
+        return log_probs.to(linear_output.dtype)
+
+    def _aliased_offset_probabilities(self, coefficients: Tensor, phase: Tensor) -> Tensor:
+        """y_j + eps for N >= m/2: each d_k added to slot k mod m, a complex inverse FFT, renormalised."""
+        shifted = coefficients[..., 1:] / coefficients[..., :1].real * phase
         folded = shifted.new_zeros(*shifted.shape[:-1], self.num_bins)
         folded = folded.index_add(-1, self.alias_index, shifted)
         density = 0.5 + torch.fft.ifft(folded, norm="forward").real
@@ -272,9 +427,19 @@ class FourierHead(FourierLayer):
         Cross-entropy, not NLL, on log(y + eps), as the paper trains: softmax(log(y + eps)) is
         (y + eps)/(1 + num_bins·eps), so the loss differs from -log y_target by at most log(1 + num_bins·eps).
         """
-        cross_entropy = F.cross_entropy(
-            log_probs.reshape(-1, self.num_bins), target.reshape(-1), ignore_index=ignore_index
-        )
+        flat_target = target.reshape(-1)
+        node = log_probs.grad_fn
+        if isinstance(node, _LogBinProbabilities._backward_cls) and hasattr(node, "coefficients"):
+            # the head's own output, untouched: differentiate through its coefficients, not its m bins
+            coefficients = node.coefficients.reshape(-1, node.coefficients.shape[-1])
+            flat = log_probs.detach().reshape(-1, self.num_bins)
+            cross_entropy = _TargetCrossEntropy.apply(
+                coefficients, node.phase, flat, flat_target, ignore_index
+            )
+        else:
+            cross_entropy = F.cross_entropy(
+                log_probs.reshape(-1, self.num_bins), flat_target, ignore_index=ignore_index
+            )
         return cross_entropy + self.take_penalty()
 
     def fused_loss(self, x: Tensor, target: Tensor, ignore_index: int = -100) -> Tensor:

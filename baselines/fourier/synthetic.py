@@ -2,7 +2,7 @@
 
 An MLP 2 → 64 → 32 → head reads the bins of (x, y) (their indices, as numbers) and outputs scores over
 the 50 bins of z; softmax(scores) is the predicted PMF. Training is the paper's: cross-entropy against
-z's bin, Adam at lr 1e-3, batch 32, 500 epochs, seeds 1, 2, 3 and 42. The heads:
+z's bin, Adam at lr 1e-3, batch 32, 500 epochs, seeds 1, 2, 3 and 42 by default. The heads:
 
 - linear: `nn.Linear(32, bins)`, the usual classification head;
 - gmm: an equal-weight mixture of Gaussians evaluated at the bin centres, means tanh(linear(h)), one
@@ -10,13 +10,12 @@ z's bin, Adam at lr 1e-3, batch 32, 500 epochs, seeds 1, 2, 3 and 42. The heads:
 - fourier-N (gamma γ): `FourierHead(32, bins, N, γ)`, N = 2, 4, ..., 20 and γ = 0 or 1e-6.
 
 Why ensembles: one training step of this tiny model costs about a millisecond of PyTorch overhead on a
-CPU, and the grid is 264 models x 62,500 steps. So the models of one dataset and one head type train
-together: every layer holds K weight matrices (`EnsembleLinear`) and one batched matmul runs all K
-models. Each model keeps its own initialisation (built alone from its seed), its own batch order and its
-own Adam state, and the loss is the sum of the models' losses, so each one trains as it would alone.
-Fourier heads of different N share an ensemble by zero-padding: a head with N < N_max is an N_max head
-whose amplitudes above N are multiplied by 0, the same density with the same penalty, because the
-autocorrelation of amplitudes that are zero above N has no coefficient above N.
+CPU, and a 10-seed grid is 660 models x 62,500 steps. So the models of one architecture (one head, every
+dataset and seed) train together: every layer holds K weight matrices (`EnsembleLinear`) and one batched
+matmul runs all K models. Each model's initialisation and batch order come from its own streams
+(`model_seeds`: dataset, config, head and seed), it keeps its own Adam state, and the loss is the sum of
+the models' losses, so each one trains to the same bytes as it would alone, in an ensemble of any size
+(tested; see `EnsembleLinear` and ROW_BLOCK for the two places where PyTorch's kernels needed care).
 """
 
 import hashlib
@@ -45,12 +44,21 @@ from synthsuite.evaluation.fourier.synthetic import scoring
 from synthsuite.evaluation.results import ModelInfo, Result
 from synthsuite.evaluation.tasks import TaskMetadata
 from synthsuite.kernel.errors import UserError
+from synthsuite.kernel.seeding import derive_seed
+from synthsuite.kernel.stats import mean_interval
 
+DATASET = "fourier-synthetic"
 PAPER_SEEDS = (1, 2, 3, 42)
 PAPER_FREQUENCIES = tuple(range(2, 21, 2))
 PAPER_GAMMAS = (0.0, 1e-6)
 HIDDEN = (64, 32)
 GMM_EPS = 1e-5  # added to the mixture before the log, as in the paper's GMM head
+# PyTorch's elementwise loops run a contiguous tensor in vector chunks (32 floats with AVX-512) and
+# the remainder one value at a time, where transcendental functions round differently. A model's values
+# keep their place in the chunks whatever the ensemble's size when its block of every tensor is a
+# multiple of 32 values: true for batches of 32 rows (every profile's training rows are a multiple of
+# 32), and made true at prediction by padding the test rows to a multiple of ROW_BLOCK.
+ROW_BLOCK = 64
 
 
 @dataclass(frozen=True)
@@ -136,94 +144,109 @@ class GMMHead(nn.Module):
         self.register_buffer("centers", torch.tensor(bin_centers(bins), dtype=torch.float32))
 
     def forward(self, h: Tensor) -> Tensor:
-        means = torch.tanh(self.means(h)).unsqueeze(-1)  # (..., components, 1)
-        # (components, 1); in an ensemble raw_std is (K, 1, components) and std (K, 1, components, 1)
-        std = F.softplus(self.raw_std).unsqueeze(-1)
+        means = torch.tanh(self.means(h))  # (..., components)
+        # The standard deviations are computed per row, not once per model: a lone model's few values would
+        # fall in the scalar tail of PyTorch's vectorised loop and a batch's in its vector body, which round
+        # softplus differently. raw_std is (components,) alone and (K, 1, components) in an ensemble.
+        std = F.softplus(self.raw_std.expand_as(means)).unsqueeze(-1)
+        means = means.unsqueeze(-1)  # (..., components, 1)
         density = torch.exp(-0.5 * ((self.centers - means) / std) ** 2) / (std * math.sqrt(2 * math.pi))
         return torch.log(density.mean(-2) + GMM_EPS)
 
 
+def model_seeds(config: str, head: HeadSpec, seed: int) -> tuple[int, int]:
+    """A model's own random streams, (initialisation, batch order), from (dataset, config, head, seed) alone.
+
+    The head's name holds its type, N and γ. The MLP has no dropout, so these are all its randomness:
+    a model's training does not depend on which models are trained with it, or in which order.
+    """
+    return (
+        derive_seed(DATASET, config, head.name, seed, "init"),
+        derive_seed(DATASET, config, head.name, seed, "order"),
+    )
+
+
 def build_model(head: HeadSpec, config: str, bins: int, seed: int) -> nn.Sequential:
-    """One model, initialised from `seed` alone (the same trunk for every head of a seed)."""
-    torch.manual_seed(seed)
-    trunk = [nn.Linear(2, HIDDEN[0]), nn.ReLU(), nn.Linear(HIDDEN[0], HIDDEN[1]), nn.ReLU()]
-    if head.kind == "linear":
-        return nn.Sequential(*trunk, nn.Linear(HIDDEN[1], bins))
-    if head.kind == "gmm":
-        return nn.Sequential(*trunk, GMMHead(HIDDEN[1], bins, head.gmm_components(config)))
-    return nn.Sequential(*trunk, FourierHead(HIDDEN[1], bins, head.frequencies, head.gamma))
+    """One model, initialised from its own stream (`model_seeds`); the global RNG is left as it was."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(model_seeds(config, head, seed)[0])
+        trunk = [nn.Linear(2, HIDDEN[0]), nn.ReLU(), nn.Linear(HIDDEN[0], HIDDEN[1]), nn.ReLU()]
+        if head.kind == "linear":
+            return nn.Sequential(*trunk, nn.Linear(HIDDEN[1], bins))
+        if head.kind == "gmm":
+            return nn.Sequential(*trunk, GMMHead(HIDDEN[1], bins, head.gmm_components(config)))
+        return nn.Sequential(*trunk, FourierHead(HIDDEN[1], bins, head.frequencies, head.gamma))
 
 
 # ---------------------------------------------------------------------------------------------------------
-# K models as one
+# K models of one architecture as one
 
 
 class EnsembleLinear(nn.Module):
-    """K linear layers in one: inputs (K, rows, in) -> (K, rows, out_features), one matmul.
+    """K linear layers in one: inputs (K, rows, in) -> (K, rows, out), one batched matmul.
 
-    Layer k's outputs go to the columns `columns[k]` (all of them by default); the other columns of
-    model k are multiplied by 0, so they stay 0 and receive no gradient.
+    Each member's product is computed on its own, so its bytes do not depend on K (tested), with one
+    exception handled here: PyTorch multiplies a lone one-column matrix with a matrix-vector kernel and a
+    batch of them with a matrix kernel, whose roundings differ. A one-output layer therefore multiplies
+    by its column and a zero column, and drops the second.
     """
 
-    def __init__(
-        self, layers: Sequence[nn.Linear], out_features: int, columns: Sequence[Tensor] | None = None
-    ) -> None:
+    def __init__(self, layers: Sequence[nn.Linear]) -> None:
         super().__init__()
-        count, in_features = len(layers), layers[0].in_features
-        if columns is None:
-            columns = [torch.arange(out_features)] * count
-        weight = torch.zeros(count, in_features, out_features)
-        bias = torch.zeros(count, 1, out_features)
-        mask = torch.zeros(count, 1, out_features)
-        for k, (layer, cols) in enumerate(zip(layers, columns, strict=True)):
-            weight[k, :, cols] = layer.weight.detach().T
-            bias[k, 0, cols] = layer.bias.detach()
-            mask[k, 0, cols] = 1.0
-        self.in_features = in_features
-        self.weight = nn.Parameter(weight)
-        self.bias = nn.Parameter(bias)
-        self.register_buffer("mask", None if bool(mask.all()) else mask)
+        self.weight = nn.Parameter(torch.stack([layer.weight.detach().T for layer in layers]))
+        self.bias = nn.Parameter(torch.stack([layer.bias.detach()[None, :] for layer in layers]))
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.mask is None:
+        if self.weight.shape[-1] > 1:
             return torch.baddbmm(self.bias, x, self.weight)
-        return torch.baddbmm(self.bias * self.mask, x, self.weight * self.mask)
+        return torch.baddbmm(F.pad(self.bias, (0, 1)), x, F.pad(self.weight, (0, 1)))[..., :1]
 
 
-def _fourier_columns(frequencies: int, padded: int) -> Tensor:
-    """Where an N-frequency head's outputs (N+1 real parts, then N+1 imaginary parts) sit in a padded one."""
-    own = torch.arange(frequencies + 1)
-    return torch.cat([own, padded + 1 + own])
+class EnsembleFourierHead(FourierHead):
+    """A FourierHead over (K, rows, in) inputs whose penalty is Σ_k γ·(mean over model k's rows).
+
+    Each model's penalty gradient is then γ/rows per row, what it gets alone; a mean over all K·rows
+    rows multiplied by K would round differently for each K. `Ensemble.loss` takes the penalty.
+    """
+
+    def _hold_penalty(self, coefficients: Tensor) -> None:
+        if self._penalty_due():
+            penalty_rows = self._penalty_rows(coefficients)  # (K, rows)
+            self._pending_penalty = (self.regularization_gamma * penalty_rows.mean(-1)).sum()
 
 
 class Ensemble(nn.Module):
-    """K models 2 → 64 → 32 → head of one head type: inputs (K, rows, 2) -> scores (K, rows, bins).
+    """K models 2 → 64 → 32 → head of one architecture: inputs (K, rows, 2) -> scores (K, rows, bins).
 
     The head is the single-model head whose parameters gained a leading model dimension: its linear maps
     become EnsembleLinear and the rest of its computation, which acts on the last dimension, is shared.
+    Every model of an ensemble has the same head (type, N, γ, GMM components), so nothing is padded and
+    every member computes bitwise what it computes alone (tested).
     """
 
     def __init__(self, models: Sequence[nn.Sequential]) -> None:
         super().__init__()
-        self.trunk = nn.Sequential(
-            EnsembleLinear([m[0] for m in models], HIDDEN[0]),
-            nn.ReLU(),
-            EnsembleLinear([m[2] for m in models], HIDDEN[1]),
-            nn.ReLU(),
-        )
         heads = [m[4] for m in models]
         first = heads[0]
+        if len({repr(h) for h in heads}) != 1:
+            raise ValueError(f"an ensemble holds one architecture, got {sorted({repr(h) for h in heads})}")
+        self.trunk = nn.Sequential(
+            EnsembleLinear([m[0] for m in models]),
+            nn.ReLU(),
+            EnsembleLinear([m[2] for m in models]),
+            nn.ReLU(),
+        )
         if isinstance(first, FourierHead):
-            padded = max(h.num_frequencies for h in heads)
-            head = FourierHead(HIDDEN[1], first.num_bins, padded, first.regularization_gamma)
-            columns = [_fourier_columns(h.num_frequencies, padded) for h in heads]
-            head.linear = EnsembleLinear([h.linear for h in heads], 2 * (padded + 1), columns)
+            head = EnsembleFourierHead(
+                HIDDEN[1], first.num_bins, first.num_frequencies, first.regularization_gamma
+            )
+            head.linear = EnsembleLinear([h.linear for h in heads])
         elif isinstance(first, GMMHead):
             head = GMMHead(HIDDEN[1], len(first.centers), len(first.raw_std))
-            head.means = EnsembleLinear([h.means for h in heads], len(first.raw_std))
+            head.means = EnsembleLinear([h.means for h in heads])
             head.raw_std = nn.Parameter(torch.stack([h.raw_std.detach() for h in heads])[:, None, :])
         else:
-            head = EnsembleLinear(heads, first.out_features)
+            head = EnsembleLinear(heads)
         self.head = head
 
     def forward(self, inputs: Tensor) -> Tensor:
@@ -231,11 +254,10 @@ class Ensemble(nn.Module):
 
     def loss(self, scores: Tensor, targets: Tensor) -> Tensor:
         """Σ over models of (mean cross-entropy over the batch + the model's Fourier penalty, if any)."""
-        count, batch = targets.shape
+        batch = targets.shape[1]
         cross_entropy = F.cross_entropy(scores.flatten(0, 1), targets.flatten(), reduction="sum") / batch
         if isinstance(self.head, FourierHead):
-            # the penalty is γ times a mean over all K·batch rows; times K it is the sum of K per-model means
-            return cross_entropy + count * self.head.take_penalty()
+            return cross_entropy + self.head.take_penalty()
         return cross_entropy
 
     def weights_sha256(self, member: int) -> str:
@@ -247,18 +269,23 @@ class Ensemble(nn.Module):
 
 
 def train(
-    ensemble: Ensemble, inputs: Tensor, targets: Tensor, seeds: Sequence[int], settings: TrainSettings
+    ensemble: Ensemble, inputs: Tensor, targets: Tensor, order_seeds: Sequence[int], settings: TrainSettings
 ) -> None:
-    """The paper's training loop, for K models at once. inputs (n, 2) and targets (n,) are shared."""
+    """The paper's training loop for K models at once: inputs (K, n, 2) and targets (K, n), a row per model.
+
+    Each model's batches come from its own generator (`order_seeds`); the loss is the sum of the models'
+    losses and Adam is elementwise, so each model gets exactly its own gradient and update.
+    """
     optimizer = torch.optim.Adam(ensemble.parameters(), lr=settings.learning_rate)
-    shufflers = [torch.Generator().manual_seed(seed) for seed in seeds]  # each model's own batch order
+    shufflers = [torch.Generator().manual_seed(seed) for seed in order_seeds]
+    members = torch.arange(len(order_seeds))[:, None]
     ensemble.train()
     for _ in range(settings.epochs):
-        order = torch.stack([torch.randperm(len(targets), generator=g) for g in shufflers])  # (K, n)
-        for start in range(0, len(targets), settings.batch_size):
+        order = torch.stack([torch.randperm(targets.shape[1], generator=g) for g in shufflers])  # (K, n)
+        for start in range(0, targets.shape[1], settings.batch_size):
             batch = order[:, start : start + settings.batch_size]  # (K, B) row numbers
-            scores = ensemble(inputs[batch])  # (K, B, bins)
-            loss = ensemble.loss(scores, targets[batch])
+            scores = ensemble(inputs[members, batch])  # (K, B, bins)
+            loss = ensemble.loss(scores, targets[members, batch])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -266,10 +293,15 @@ def train(
 
 @torch.no_grad()
 def predict(ensemble: Ensemble, inputs: Tensor) -> np.ndarray:
-    """PMFs (K, n, bins): softmax of the scores, as the paper reads its heads."""
+    """PMFs (K, n, bins) for inputs (K, n, 2): softmax of the scores, as the paper reads its heads.
+
+    The rows are padded to a multiple of ROW_BLOCK, so that no model's values fall in the scalar tail of a
+    vectorised loop (see `ROW_BLOCK`).
+    """
     ensemble.eval()
-    count = ensemble.trunk[0].weight.shape[0]
-    return torch.softmax(ensemble(inputs.expand(count, -1, -1)), dim=-1).numpy()
+    rows = inputs.shape[1]
+    padded = F.pad(inputs, (0, 0, 0, -rows % ROW_BLOCK))
+    return torch.softmax(ensemble(padded)[:, :rows], dim=-1).numpy()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -278,6 +310,7 @@ def predict(ensemble: Ensemble, inputs: Tensor) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Run:
+    config: str
     head: HeadSpec
     seed: int
 
@@ -297,14 +330,15 @@ class SplitData:
 class Job:
     """One ensemble's work, sent to a worker: everything it needs, nothing it writes."""
 
-    config: str
     runs: tuple[Run, ...]
     settings: TrainSettings
-    data: SplitData
+    data: dict[str, SplitData]  # the configs of its runs
 
     @property
     def model_steps(self) -> int:
-        steps_per_epoch = math.ceil(len(self.data.train_targets) / self.settings.batch_size)
+        steps_per_epoch = math.ceil(
+            len(self.data[self.runs[0].config].train_targets) / self.settings.batch_size
+        )
         return len(self.runs) * self.settings.epochs * steps_per_epoch
 
 
@@ -318,19 +352,24 @@ class JobOutput:
 def plan_jobs(
     data: dict[str, SplitData], heads: Sequence[HeadSpec], seeds: Sequence[int], settings: TrainSettings
 ) -> list[Job]:
-    """One job per (config, head type, γ or GMM components), largest first so the workers finish together."""
-    jobs = []
-    for config, split_data in data.items():
-        groups: dict[tuple, list[Run]] = defaultdict(list)
-        for head in heads:
-            key = (head.kind, head.gamma, head.gmm_components(config) if head.kind == "gmm" else 0)
-            groups[key].extend(Run(head, seed) for seed in seeds)
-        jobs.extend(Job(config, tuple(runs), settings, split_data) for runs in groups.values())
+    """One job per architecture (head, GMM components, row counts) over every config and seed, largest first.
+
+    Which models share a job changes only the speed, never a model's bytes.
+    """
+    groups: dict[tuple, list[Run]] = defaultdict(list)
+    for head in heads:
+        for config, split_data in data.items():
+            components = head.gmm_components(config) if head.kind == "gmm" else 0
+            shape = (split_data.bins, len(split_data.train_targets), len(split_data.test_ids))
+            groups[head, components, shape].extend(Run(config, head, seed) for seed in seeds)
+    jobs = [
+        Job(tuple(runs), settings, {run.config: data[run.config] for run in runs}) for runs in groups.values()
+    ]
     return sorted(jobs, key=lambda job: -job.model_steps)
 
 
 def train_job(job: Job) -> JobOutput:
-    """Runs in a worker: build every model from its seed, train them as one ensemble, predict the test split.
+    """In a worker: build each model from its own streams, train them as one ensemble, predict the test rows.
 
     One thread: the matrices are small, and the bytes must not depend on how a BLAS splits its work.
     """
@@ -338,11 +377,15 @@ def train_job(job: Job) -> JobOutput:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        models = [build_model(run.head, job.config, job.data.bins, run.seed) for run in job.runs]
+        models = [build_model(run.head, run.config, job.data[run.config].bins, run.seed) for run in job.runs]
         ensemble = Ensemble(models)
-        inputs, targets = torch.from_numpy(job.data.train_inputs), torch.from_numpy(job.data.train_targets)
-        train(ensemble, inputs, targets, [run.seed for run in job.runs], job.settings)
-        pmfs = predict(ensemble, torch.from_numpy(job.data.test_inputs))
+
+        def stack(field: str) -> Tensor:
+            return torch.from_numpy(np.stack([getattr(job.data[run.config], field) for run in job.runs]))
+
+        order_seeds = [model_seeds(run.config, run.head, run.seed)[1] for run in job.runs]
+        train(ensemble, stack("train_inputs"), stack("train_targets"), order_seeds, job.settings)
+        pmfs = predict(ensemble, stack("test_inputs"))
         hashes = tuple(ensemble.weights_sha256(k) for k in range(len(job.runs)))
     finally:
         torch.set_num_threads(threads)
@@ -377,17 +420,18 @@ def output_dir(out: Path, task: TaskMetadata, head: HeadSpec) -> Path:
 
 
 def write_job(
-    job: Job, output: JobOutput, task: TaskMetadata, out: Path, dataset: str | None
+    job: Job, output: JobOutput, tasks: dict[str, TaskMetadata], out: Path, dataset: str | None
 ) -> Iterator[Result]:
-    """Write each model's predictions and results file; yield the results."""
+    """Write each model's predictions and results file; yield the results in the job's run order."""
     for k, run in enumerate(job.runs):
+        task, data = tasks[run.config], job.data[run.config]
         folder = output_dir(out, task, run.head)
         model = ModelInfo(
             name=f"mlp-{run.head.name}",
             revision=output.weights_sha256[k],
             details={
                 "architecture": f"mlp 2-{HIDDEN[0]}-{HIDDEN[1]}-{run.head.name}",
-                "bins": str(job.data.bins),
+                "bins": str(data.bins),
                 "epochs": str(job.settings.epochs),
                 "batch_size": str(job.settings.batch_size),
                 "learning_rate": str(job.settings.learning_rate),
@@ -395,7 +439,7 @@ def write_job(
             },
         )
         path = folder / f"seed-{run.seed}.parquet"
-        scoring.write_pmf_predictions(path, task, job.data.test_ids, output.pmfs[k], model.model_dump())
+        scoring.write_pmf_predictions(path, task, data.test_ids, output.pmfs[k], model.model_dump())
         result = evaluate_predictions(task, path, dataset=dataset, model=model, seeds=[run.seed])
         result = result.model_copy(update={"wall_seconds": output.seconds / len(job.runs)})
         result.write(folder / f"seed-{run.seed}.results.json")
@@ -403,27 +447,32 @@ def write_job(
 
 
 def aggregate(task: TaskMetadata, head: HeadSpec, per_seed: dict[int, Result]) -> Result:
-    """One result over seeds: scores are means, the settings hold each seed's scores and the std."""
+    """One result over seeds: scores are means; the settings hold each seed's scores and weights' sha256,
+    the standard deviation and the 95% t interval of each mean."""
     seeds = sorted(per_seed)
     split = task.eval_split
     names = list(per_seed[seeds[0]].scores[split])
-    table = {name: np.array([per_seed[s].scores[split][name] for s in seeds]) for name in names}
-    means = {name: float(values.mean()) for name, values in table.items()}
+    table = {name: [per_seed[s].scores[split][name] for s in seeds] for name in names}
+    intervals = {name: mean_interval(values) for name, values in table.items()}
     first = per_seed[seeds[0]]
     revision = hashlib.sha256("".join(per_seed[s].model.revision for s in seeds).encode()).hexdigest()
     details = {k: v for k, v in first.model.details.items() if k != "seed"}
     return first.model_copy(
         update={
             "model": ModelInfo(name=first.model.name, revision=revision, details=details),
-            "main_score": means[task.main_score],
-            "scores": {split: means},
+            "main_score": intervals[task.main_score].mean,
+            "scores": {split: {name: interval.mean for name, interval in intervals.items()}},
             "seeds": seeds,
             "wall_seconds": sum(per_seed[s].wall_seconds for s in seeds),
             "settings": {
                 "split": split,
                 "predictions": [f"seed-{s}.parquet" for s in seeds],
-                "std_over_seeds": {n: float(v.std(ddof=1)) if len(v) > 1 else 0.0 for n, v in table.items()},
+                "std_over_seeds": {
+                    n: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0 for n, v in table.items()
+                },
+                "ci95_over_seeds": {n: [i.low, i.high] for n, i in intervals.items()},
                 "per_seed": {str(s): per_seed[s].scores[split] for s in seeds},
+                "per_seed_revision": {str(s): per_seed[s].model.revision for s in seeds},
             },
         }
     )
@@ -463,12 +512,12 @@ def run_grid(
     with bar:
         for index, output in executor.map_unordered(train_job, jobs):
             job = jobs[index]
-            task = by_config[job.config]
-            for run, result in zip(job.runs, write_job(job, output, task, out, dataset), strict=True):
-                per_seed[job.config, run.head][run.seed] = result
-            for head in dict.fromkeys(run.head for run in job.runs):  # a job holds every seed of its heads
-                result = aggregate(task, head, per_seed[job.config, head])
-                result.write(output_dir(out, task, head) / "results.json")
-                aggregated[job.config, head] = result
+            for run, result in zip(job.runs, write_job(job, output, by_config, out, dataset), strict=True):
+                per_seed[run.config, run.head][run.seed] = result
+            # a job holds every seed of its (config, head) pairs
+            for config, head in dict.fromkeys((run.config, run.head) for run in job.runs):
+                result = aggregate(by_config[config], head, per_seed[config, head])
+                result.write(output_dir(out, by_config[config], head) / "results.json")
+                aggregated[config, head] = result
             bar.update(job.model_steps)
     return [aggregated[config, head] for config in by_config for head in heads]

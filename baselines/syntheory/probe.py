@@ -14,6 +14,7 @@ predictions, bit for bit.
 
 import copy
 import math
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -168,17 +169,28 @@ def _model(features: int, outputs: int, settings: ProbeSettings) -> nn.Module:
     )
 
 
+def _use_deterministic_algorithms(mode: bool) -> None:
+    """`torch.use_deterministic_algorithms`, without the ~1.9 s import of `torch._inductor.config`
+    that the public call makes on every process to set the compiler's flag too. The probes run eagerly
+    and never compile, so only the eager flag matters; when the compiler is loaded anyway, its flag is
+    kept in step through the public call."""
+    if "torch._inductor.config" in sys.modules:
+        torch.use_deterministic_algorithms(mode)
+    else:
+        torch._C._set_deterministic_algorithms(mode)
+
+
 @contextmanager
 def _deterministic(settings: ProbeSettings) -> Iterator[None]:
     threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
     torch.set_num_threads(settings.threads)
-    torch.use_deterministic_algorithms(True)
+    _use_deterministic_algorithms(True)
     torch.manual_seed(settings.seed)  # initial weights and dropout masks
     try:
         yield
     finally:
         torch.set_num_threads(threads)
-        torch.use_deterministic_algorithms(deterministic)
+        _use_deterministic_algorithms(deterministic)
 
 
 def _predict(model: nn.Module, x: torch.Tensor, target: MinMaxScaler | None) -> np.ndarray:

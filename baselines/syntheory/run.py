@@ -93,8 +93,13 @@ def run(
     workers: int | None = None,
     cache_root: Path | None = None,
     progress: bool = True,
+    model: ModelInfo | None = None,
 ) -> Result:
-    """Probe every layer of `extractor` on `task`; write out/predictions.parquet and out/results.json."""
+    """Probe every layer of `extractor` on `task`; write out/predictions.parquet and out/results.json.
+
+    `model`: the identity the results carry (a user's own model, synthsuite.evaluate); by default the
+    probe on the extractor, `probe-<probe>/<extractor>`. The selected layer, probe and seed are added
+    to its details either way."""
     started = time.perf_counter()
     dataset = dataset or task.dataset.repo_id
     source = open_task_source(task, dataset)
@@ -123,7 +128,11 @@ def run(
 
     # 4. The layer with the best validation main score (the first of equals) predicts the test split.
     selected = max(layers, key=lambda layer: fits[layer].scores[VALIDATION][task.main_score])
-    model = model_info(extractor, settings, selected)
+    if model is None:
+        model = model_info(extractor, settings, selected)
+    else:
+        probe = {"layer": selected, "probe": settings.kind, "seed": str(settings.seed)}
+        model = model.model_copy(update={"details": {**model.details, **probe}})
     (out / "results.json").unlink(missing_ok=True)  # never left beside predictions it did not score
     predictions = out / "predictions.parquet"
     write_predictions(predictions, task, rows[test].ids, fits[selected].test_predictions, model.model_dump())

@@ -2,6 +2,15 @@
 
 from typing import Any
 
+from synthsuite.datasets_src.force.flags import STRENGTH_MAX as _MAX
+from synthsuite.datasets_src.force.flags import STRENGTH_RATIO as _RATIO
+from synthsuite.datasets_src.force.flags import field_strength
+
+
+def _field(strength: float) -> str:
+    return f"{field_strength(strength):,.0f}"
+
+
 _LOADING = """```python
 from datasets import load_dataset
 
@@ -132,15 +141,31 @@ of *Force Prompting* (Gillman et al., NeurIPS 2025), built by
 Flags with the original's Cotton cloth settings (vertex mass 0.3, quality 5, stiffness 15 / 15
 / 5 / 0.5, damping 5 / 0.5, air viscosity 1, pinned to a pole with collision), two colours each
 from a palette of ≥ 100, extra flags placed behind the first, a procedural sky. The wind (a
-plane wind field) is 0 until scene frame 120 and U(0, 15000) from frame 121; the video shows
-scene frames 121–240, from still to wind-blown.
+plane wind field) is 0 until scene frame 120 and blows from frame 121; the video shows scene
+frames 121–240, from still to wind-blown. Each flag starts draped (the pose a windless
+simulation from the flat cloth, in thick air, settles into), so it hangs still before the wind. The camera is jittered as in the original but redrawn
+until everything the first flag (the one the caption names) can reach is inside the frame.
+
+**Wind strength.** The label `wind_speed` is s ~ U(0, 1). The original blew with a field
+strength 15000·s; its flags swing fully out from about 1,500, so most of its range looked alike.
+Here the field strength is `wind_speed_raw` = {_MAX:g} · ({_RATIO:g}^s − 1) / ({_RATIO:g} − 1)
+(`synthsuite.datasets_src.force.flags.field_strength`): 0 at s = 0, {_field(0.2)} at 0.2,
+{_field(0.5)} at 0.5, {_field(0.8)} at 0.8 and {_field(1.0)} at 1, calibrated against the simulated
+flag so that it goes from hanging through swinging out to streaming and fluttering across the
+whole range of s.
+
+**Wind direction.** The wind blows in the vertical plane facing the camera. A flag hangs from its
+pole before the wind, so winds from within about 30° of straight down (wind_angle near 270) meet a
+flag that already hangs downwind: it barely moves, whatever the strength. Upward winds lift it.
+The free edge's displacement (`flag_screen_direction`) is not the wind's direction: the swing adds
+an upward component for horizontal winds and little sideways motion for downward ones.
 
 ## Label columns
 
 | column | meaning |
 |---|---|
 | `wind_angle` | the original's convention: (90 − θ_blender) mod 360, degrees |
-| `wind_speed` | F / 15000 in [0, 1] (the original min-max normalised over its dataset); `wind_speed_raw` is F |
+| `wind_speed` | the strength label s in [0, 1] (the original's min-max normalised strength); `wind_speed_raw` is the field strength F = field_strength(s) |
 | `wind_screen_direction` | the wind vector projected on screen at the flags, degrees |
 | `num_flags`, `flag_colours` | the flags and their two colours each |
 | `sky`, `sky_caption` | the sky |

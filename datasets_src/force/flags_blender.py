@@ -13,19 +13,22 @@ Called by the render worker after `read_factory_settings(use_empty=True)`. One s
   (0, theta_blender, 0); strength keyframed 0 at frames 1 and 120 and the sampled strength at 121
   and 240, with Bézier interpolation like the original (Blender's default for new keys; with
   equal neighbouring values it is a step between 120 and 121 and flat elsewhere).
-- frames 1..240 are stepped in order (the cloth solver needs every frame); frames 121..240,
+- the flags are draped (a first, windless pass over frames 1..240), then frames 1..240 are
+  stepped in order (the cloth solver needs every frame); frames 121..240,
   every `frame_step`, are read back and rendered.
 
-Labels (per output frame unless said) use the rest pose at frame 120, the last frame before the
-wind: by then each flag has collapsed from its flat start and hangs along its pole (a slow residual
-swing remains: about 0.05 mean, 0.17 max world units over the next 120 frames without wind).
+Each flag starts draped (`_drape`: the pose a windless simulation from the flat mesh reaches at
+frame 240, released at rest), so it hangs nearly still before the wind. Labels (per output frame
+unless said) use the rest pose at frame 120, the last frame before the wind.
 - flag_displacement_mean / _max [flag][frame]: over the cloth grid's vertices, world units;
 - pinned_displacement_max [flag]: over all output frames (exactly 0 for a pinned cloth);
 - flag_fly_px [flag][frame] and flag_fly_rest_px [flag]: the pixel position of the centroid of the
   free ("fly") edge, the grid column farthest from the pole, now and at rest;
 - flag_screen_direction [flag]: the on-screen direction of the fly edge's displacement at the last
-  output frame (fly_px[-1] - fly_rest_px). A hanging flag that the wind swings out moves up as well
-  as downwind, so for a horizontal wind this reads up to ~45 degrees above the wind's direction;
+  output frame (fly_px[-1] - fly_rest_px). It is not the wind's direction: a hanging flag that the
+  wind swings out moves up as well as downwind, and a wind from below the horizon meets a flag that
+  already hangs downwind, so it moves mostly sideways or not at all; the departures measured on a
+  test render are in docs/force-datasets.md ("Wind strength and direction");
 - wind_screen_direction: the wind vector projected on screen at the first flag's rest centroid.
 Pixels: origin bottom-left, x right, y up, pixel centres at integers; angles 0 = right, 90 = up.
 """
@@ -56,6 +59,12 @@ FINIAL_RADIUS = 0.06
 FLAG_TOP_GAP = 0.08  # between the pole top and the flag's top edge
 RIPPLE = 0.03  # small out-of-plane wave of the rest mesh, so the cloth is never exactly flat
 REST_FRAME = F.WIND_ON_FRAME - 1
+DRAPE_FRAMES = F.SIM_END_FRAME  # the windless simulation that gives each flag its draped start
+AIR_DAMPING = 1.0  # the original's Cotton air viscosity
+# While draping only: with the original's air a flag released flat can still swing at frame 240 (one
+# scene of the issue-19 test render moved 0.5 units with no wind); the heavier air stops the swing
+# without changing where the flag hangs (gravity and the cloth decide that).
+DRAPE_AIR_DAMPING = 20.0
 
 
 def _grid() -> tuple[
@@ -161,7 +170,7 @@ def _add_flag(i: int, flag: dict[str, Any], colliders) -> bpy.types.Object:
     s.bending_stiffness = 0.5
     s.tension_damping = s.compression_damping = s.shear_damping = 5.0
     s.bending_damping = 0.5
-    s.air_damping = 1.0
+    s.air_damping = AIR_DAMPING
     s.vertex_group_mass = "pin"
     c = cloth.collision_settings
     c.use_collision = True
@@ -180,6 +189,33 @@ def _add_flag(i: int, flag: dict[str, Any], colliders) -> bpy.types.Object:
         mod.show_viewport = False  # the viewport depsgraph (label read-back) sees the cloth grid only
         mod.show_render = True
     return obj
+
+
+def _drape(flags: list[bpy.types.Object]) -> None:
+    """Start each flag from where it hangs instead of flat: simulate DRAPE_FRAMES frames without wind,
+    make that pose the mesh, and restart the simulation from it, at rest.
+
+    A flag released flat falls and twists about its pole; at frame 120 some still swing (measured on
+    two one-flag scenes without wind: 0.09 and 0.25 units of mean displacement over frames 150..240),
+    which in the video looks like a breeze. Released from the draped pose with no velocity they move
+    0.02 and 0.03; their response to wind is unchanged in kind (0.61 and 0.68 at field strength 1000).
+    It doubles the cloth simulation's cost.
+    """
+    scene = bpy.context.scene
+    for obj in flags:  # thick air while draping: the flag settles into the same hanging pose, sooner
+        obj.modifiers["Cloth"].settings.air_damping = DRAPE_AIR_DAMPING
+    for frame in range(1, DRAPE_FRAMES + 1):
+        scene.frame_set(frame)
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    draped = [_world_coords(obj, depsgraph) for obj in flags]
+    for obj, world in zip(flags, draped, strict=True):
+        obj.modifiers["Cloth"].settings.air_damping = AIR_DAMPING
+        inverse = np.linalg.inv(np.array(obj.matrix_world))
+        local = world @ inverse[:3, :3].T + inverse[:3, 3]
+        obj.data.vertices.foreach_set("co", local.astype(np.float32).ravel())
+        obj.data.update()
+        obj.modifiers["Cloth"].point_cache.frame_start = 1  # the mesh changed: the cache starts over
+    scene.frame_set(1)
 
 
 def _add_wind(scene_dict: dict[str, Any]) -> bpy.types.Object:
@@ -218,6 +254,56 @@ def _configure_render(settings: dict[str, Any]) -> None:
     scene.frame_start, scene.frame_end = 1, F.SIM_END_FRAME
 
 
+def render_sky(sky, settings: dict[str, Any], path: str) -> None:
+    """One still of a sky and its ground, seen by the flags' default camera (level, 7 units back)."""
+    _configure_render(settings)
+    build_sky(sky)
+    _add_camera({"location": [0.0, F.CAMERA_Y, F.CAMERA_Z], "lens_mm": F.CAMERA_LENS_MM})
+    write_frame(bpy.context.scene, Path(path))
+
+
+def simulate_first_flag(scene: dict[str, Any]) -> dict[str, Any]:
+    """The first flag's motion without a sky, a camera or a render (the wind calibration's measure).
+
+    Per frame 121..240: `displacement` (mean vertex distance from the rest pose at frame 120, world
+    units) and `energy` (mean squared vertex step since the previous frame); `fly` the free edge's
+    centre; `low`/`high` the corners of the box its vertices sweep from frame 120 on.
+    """
+    F.validate_flag_scene(scene)
+    _configure_render({"width": 96, "height": 64, "engine": "cycles", "samples": 1, "threads": 1})
+    materials = (_principled("pole", (0.7, 0.7, 0.7), 0.3), _principled("finial", (0.8, 0.7, 0.3), 0.3))
+    flags = []
+    for i, flag in enumerate(scene["flags"]):
+        pole = _add_pole(i, flag, materials)
+        flags.append(_add_flag(i, flag, pole.users_collection[0]))
+    _drape(flags)
+    _add_wind(scene)
+    bscene = bpy.context.scene
+    displacement, energy, fly = [], [], []
+    rest = previous = low = high = None
+    for frame in range(1, F.SIM_END_FRAME + 1):
+        bscene.frame_set(frame)
+        if frame < REST_FRAME:
+            continue
+        co = _world_coords(flags[0], bpy.context.evaluated_depsgraph_get())
+        if frame == REST_FRAME:
+            rest, low, high = co, co.min(axis=0), co.max(axis=0)
+        else:
+            displacement.append(float(np.linalg.norm(co - rest, axis=1).mean()))
+            energy.append(float((np.linalg.norm(co - previous, axis=1) ** 2).mean()))
+            fly.append(co[FLY_EDGE].mean(axis=0).tolist())
+            low, high = np.minimum(low, co.min(axis=0)), np.maximum(high, co.max(axis=0))
+        previous = co
+    return {
+        "displacement": displacement,
+        "energy": energy,
+        "fly": fly,
+        "fly_rest": rest[FLY_EDGE].mean(axis=0).tolist(),
+        "low": low.tolist(),
+        "high": high.tolist(),
+    }
+
+
 def _world_coords(obj, depsgraph) -> np.ndarray:
     """The cloth-evaluated vertex positions of `obj` in world space, grid order, (N, 3)."""
     evaluated = obj.evaluated_get(depsgraph)
@@ -246,6 +332,7 @@ def render_flag_scene(scene: dict[str, Any], settings: dict[str, Any], frames_di
     for i, flag in enumerate(scene["flags"]):
         pole = _add_pole(i, flag, pole_materials)
         flag_objs.append(_add_flag(i, flag, pole.users_collection[0]))
+    _drape(flag_objs)
     _add_wind(scene)
     camera = _add_camera(scene["camera"])
     bscene = bpy.context.scene

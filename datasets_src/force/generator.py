@@ -54,7 +54,7 @@ class ForceOptions(GeneratorOptions):
         low, high = ANGLE_RANGE if quantity == "angle" else cls.strength_range()
         if not low <= value <= high:
             raise ValueError(
-                f"{info.field_name}={value:g} is outside the original's {quantity} range [{low:g}, {high:g}]"
+                f"{info.field_name}={value:g} is outside {cls.range_name(quantity)} range [{low:g}, {high:g}]"
             )
         if info.field_name.endswith("_max"):
             lower = info.data.get(f"{quantity}_min")
@@ -76,6 +76,10 @@ class ForceOptions(GeneratorOptions):
     def strength_range(cls) -> tuple[float, float]:
         raise NotImplementedError
 
+    @classmethod
+    def range_name(cls, quantity: str) -> str:
+        return "the original's"
+
 
 class ForcePointOptions(ForceOptions):
     strength_min: float = balls.STRENGTH_RANGE[0]  # raw push strength, as the original's U(8, 64)
@@ -87,12 +91,16 @@ class ForcePointOptions(ForceOptions):
 
 
 class ForceWindOptions(ForceOptions):
-    strength_min: float = WIND_STRENGTH_RANGE[0]  # raw wind strength, as the original's U(0, 15000)
+    strength_min: float = WIND_STRENGTH_RANGE[0]  # raw wind field strength: flags.field_strength(label)
     strength_max: float = WIND_STRENGTH_RANGE[1]
 
     @classmethod
     def strength_range(cls) -> tuple[float, float]:
         return WIND_STRENGTH_RANGE
+
+    @classmethod
+    def range_name(cls, quantity: str) -> str:  # the original's 0..15000 is remapped (flags.field_strength)
+        return "the original's" if quantity == "angle" else "the wind field's"
 
 
 def _floats(dims: int) -> datasets.List:
@@ -181,20 +189,7 @@ class ForceGenerator(Generator):
 
     def settings(self, config: str, profile: str) -> dict[str, Any]:
         """What the Blender renderer gets: the profile's, overridden by the options."""
-        chosen = profiles.PROFILES[config][profile]
-        width, height = (
-            profiles.parse_resolution(self.options.resolution)
-            if self.options.resolution
-            else (chosen.width, chosen.height)
-        )
-        return {
-            "width": width,
-            "height": height,
-            "engine": self.options.engine,
-            "samples": self.options.samples or chosen.samples,
-            "threads": self.options.threads,
-            "frame_step": chosen.frame_step,
-        }
+        return profiles.render_settings(self.options, profiles.PROFILES[config][profile])
 
     def _sample_in_range(
         self, draw: Callable[[], dict[str, Any]], angle_key: str, strength_key: str
@@ -335,6 +330,9 @@ class ForcePointGenerator(ForceGenerator):
 
 class ForceWindGenerator(ForceGenerator):
     name = "force-wind"
+    # 1.1.0: wind field strength graded by the label (flags.field_strength), flags start draped, the
+    # first flag always framed, hazy sunsets in multiple scattering (light at the horizon)
+    version = "1.1.0"
     kind = "flags"
     configs = ("flags",)
     options_model = ForceWindOptions
@@ -344,8 +342,8 @@ class ForceWindGenerator(ForceGenerator):
             {
                 **_VIDEO,
                 "wind_angle": datasets.Value("float64"),  # the original's: (90 - θ_blender) mod 360
-                "wind_speed": datasets.Value("float64"),  # F / 15000 in [0, 1]
-                "wind_speed_raw": datasets.Value("float64"),  # F in [0, 15000]
+                "wind_speed": datasets.Value("float64"),  # the label in [0, 1]
+                "wind_speed_raw": datasets.Value("float64"),  # the field strength flags.field_strength(label)
                 "wind_screen_direction": datasets.Value("float64"),  # the wind projected on screen, degrees
                 "num_flags": datasets.Value("int32"),
                 "flag_colours": datasets.List(datasets.List(datasets.Value("string"), length=2)),
@@ -377,12 +375,11 @@ class ForceWindGenerator(ForceGenerator):
             flags.validate_flag_scene(scene)
         row, result = self._render_video(spec, scene, clock)
         labels = result.labels
-        low, high = WIND_STRENGTH_RANGE
         columns = {
             **row,
             "caption": flags.flag_caption(scene),
             "wind_angle": scene["wind_angle"],
-            "wind_speed": (scene["strength_raw"] - low) / (high - low),
+            "wind_speed": scene["strength"],
             "wind_speed_raw": scene["strength_raw"],
             "wind_screen_direction": labels["wind_screen_direction"],
             "num_flags": len(scene["flags"]),

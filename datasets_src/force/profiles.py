@@ -8,6 +8,7 @@ profiles are the first videos of each split of the paper profile, rendered small
 """
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from synthsuite.datasets_src.generator import SPLITS
 
@@ -72,3 +73,33 @@ def parse_resolution(text: str) -> tuple[int, int]:
             f"H.264 video (yuv420p) needs an even width and height from {MIN_SIDE} to {MAX_SIDE}, got {w}x{h}"
         )
     return w, h
+
+
+class _RenderOptions(Protocol):
+    engine: str
+    samples: int | None
+    resolution: str | None
+    threads: int
+
+
+class _RenderProfile(Protocol):
+    width: int
+    height: int
+    samples: int
+    frame_step: int
+
+
+def render_settings(options: _RenderOptions, profile: _RenderProfile) -> dict[str, Any]:
+    """What the Blender renderer gets: the profile's size, samples and frame step, overridden by the
+    options (the same for the training datasets and the benchmark)."""
+    width, height = (
+        parse_resolution(options.resolution) if options.resolution else (profile.width, profile.height)
+    )
+    return {
+        "width": width,
+        "height": height,
+        "engine": options.engine,
+        "samples": options.samples or profile.samples,
+        "threads": options.threads,
+        "frame_step": profile.frame_step,
+    }

@@ -88,7 +88,8 @@ ATMOSPHERES: tuple[Atmosphere, ...] = (
     Atmosphere(
         "dusty", "a dusty yellowish sky", "MULTIPLE_SCATTERING", 25.0, air=1.5, aerosol=9.0, strength=0.07
     ),
-    Atmosphere("hazy_sunset", "a hazy orange sunset", "SINGLE_SCATTERING", 3.0, aerosol=8.0, strength=0.85),
+    # multiple scattering: in single scattering this much dust turned the horizon black
+    Atmosphere("hazy_sunset", "a hazy orange sunset", "MULTIPLE_SCATTERING", 1.0, aerosol=8.0, strength=0.85),
     Atmosphere(
         "mountain_air",
         "a crisp deep-blue mountain sky",

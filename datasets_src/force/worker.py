@@ -29,7 +29,11 @@ import types
 from fractions import Fraction
 from pathlib import Path
 
-RENDERERS = {"balls": "balls_blender.render_ball_scene", "flags": "flags_blender.render_flag_scene"}
+RENDERERS = {
+    "balls": "balls_blender.render_ball_scene",
+    "flags": "flags_blender.render_flag_scene",
+    "benchmark": "benchmark_blender.render_benchmark_scene",
+}
 
 
 def _register_package() -> None:
@@ -116,7 +120,8 @@ def run_job(job: dict) -> dict:
     frames = [video.read_png(path) for path in paths]
     if len({frame.shape for frame in frames}) != 1:
         raise RuntimeError(f"rendered frames differ in size: {sorted({f.shape for f in frames})}")
-    fps = Fraction(video.SCENE_FPS, job["settings"]["frame_step"])
+    # the benchmark's clips play at CogVideoX's 8 fps (`video_fps`); the training sets at 24 fps
+    fps = Fraction(job["settings"].get("video_fps", video.SCENE_FPS), job["settings"]["frame_step"])
     video.encode_mp4(frames, fps, workdir / "video.mp4")
     (workdir / "first_frame.png").write_bytes(video.png_bytes(frames[0]))
     return {

@@ -3,7 +3,7 @@
 Each concept exists at two pinned revisions: the paper profile (`syntheory/<concept>`, repo
 `synthsuite/syntheory`) and the tiny profile (`syntheory-tiny/<concept>`, repo
 `synthsuite/syntheory-tiny`) that tests and `make demo` run end to end in seconds. A revision is
-the content hash of the config's shards (`synthsuite.datasets_src.hub.data_revision`); a build with other
+the content hash of the config's shards (`synthsuite.datasets_src.access.data_revision`); a build with other
 bytes is scored but never ranked.
 """
 

@@ -7,6 +7,7 @@ the top level.
 
 import argparse
 
+from synthsuite.commands.conventions import bare_help
 from synthsuite.kernel.suites import load, suites
 
 
@@ -16,7 +17,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="run a reference baseline: predictions and results per task",
         description="Run a reference baseline on a suite's tasks.",
     )
-    baselines = baseline.add_subparsers(dest="baseline", required=True, metavar="BASELINE")
+    baselines = baseline.add_subparsers(dest="baseline", metavar="BASELINE")
+    bare_help(baseline)
     for suite in suites().values():
         if suite.cli is not None:
             load(suite.cli).register(commands, baselines)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from synthsuite.commands.conventions import add_json, add_progress, emit, help_when_bare, note, show_progress
 from synthsuite.commands.key_values import parse_key_values
 from synthsuite.kernel.errors import UserError
 
@@ -66,7 +67,9 @@ def _add_fourier_synthetic(baselines: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("results"), metavar="DIR", help="output folder (default: results/)"
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_progress(parser)
+    add_json(parser)
+    help_when_bare(parser)
     parser.set_defaults(handler=_fourier_synthetic)
 
 
@@ -104,10 +107,10 @@ def _fourier_synthetic(args: argparse.Namespace) -> None:
         out=args.out,
         dataset=args.dataset,
         workers=args.workers,
-        progress=not args.no_progress,
+        progress=show_progress(args),
     )
-    _print_table(results)
-    print(f"wrote {len(results)} results over seeds {seeds} to {args.out / 'fourier-synthetic'}")
+    note(args, f"wrote {len(results)} results over seeds {seeds} to {args.out / 'fourier-synthetic'}")
+    emit(args, [r.model_dump(mode="json") for r in results], lambda: _print_table(results))
 
 
 def _print_table(results: list["Result"]) -> None:
@@ -173,6 +176,8 @@ def _add_decision_transformer(baselines: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("results"), metavar="DIR", help="output folder (default: results/)"
     )
+    add_json(parser)
+    help_when_bare(parser)
     parser.set_defaults(handler=_decision_transformer)
 
 
@@ -201,15 +206,15 @@ def _decision_transformer(args: argparse.Namespace) -> None:
             for seed in seeds:
                 result, _ = dt.run(task, head, seed, config, out=args.out, replay=replays[task.name])
                 scores = result.scores[task.eval_split]
-                print(
+                note(
+                    args,
                     f"{task.name} {head} seed {seed}: normalized return {scores['normalized_return']:.1f} "
                     f"(mean return {scores['mean_return']:.2f}), smoothness {scores['smoothness']:.3f}",
-                    flush=True,
                 )
                 per_seed.append(result)
             combined.append(dt.aggregate(task, per_seed, args.out))
-    _print_dt_table(combined)
-    print(f"wrote results to {args.out}")
+    note(args, f"wrote results to {args.out}")
+    emit(args, [r.model_dump(mode="json") for r in combined], lambda: _print_dt_table(combined))
 
 
 def _dt_tasks(games: list[str], names: list[str]) -> list:

@@ -1,11 +1,11 @@
 """The SynTheory suite's commands: `synthsuite baseline syntheory`, probes of frozen audio features
 on the seven music-theory concepts."""
 
-
 import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from synthsuite.commands.conventions import add_json, add_progress, emit, help_when_bare, note, show_progress
 from synthsuite.commands.key_values import parse_key_values
 from synthsuite.kernel.errors import UserError
 
@@ -32,7 +32,8 @@ def _add_syntheory(baselines: argparse._SubParsersAction) -> None:
         epilog="examples:\n"
         "  synthsuite baseline syntheory --features chroma --task syntheory/notes\n"
         "  synthsuite baseline syntheory --features all-handmade --all --probe linear\n"
-        "  synthsuite baseline syntheory --features crepe --features-option hop_ms=20 --all --profile tiny",
+        "  synthsuite baseline syntheory --features crepe --features-option hop_ms=20 --all --profile tiny\n"
+        "  synthsuite baseline syntheory --model-class my_model:MyAudioModel --all --profile tiny",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     syntheory.add_argument(
@@ -41,6 +42,25 @@ def _add_syntheory(baselines: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="feature extractor (repeatable): mel, chroma, mfcc, handcrafted, basic-pitch, crepe, "
         f"musicgen, or {ALL_HANDMADE} for the first four",
+    )
+    syntheory.add_argument(
+        "--model-class",
+        metavar="MODULE:CLASS",
+        help="probe your own audio model instead of --features: an AudioEmbedder (sample_rate, "
+        "embed(audio) -> {layer: array}); MODULE:CLASS or path/to/file.py:CLASS",
+    )
+    syntheory.add_argument(
+        "--model-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="keyword argument for the model's constructor (repeatable)",
+    )
+    syntheory.add_argument(
+        "--model", metavar="NAME", help="with --model-class: its name (default: the model's)"
+    )
+    syntheory.add_argument(
+        "--model-revision", metavar="REV", help="with --model-class: its revision (default: the model's)"
     )
     syntheory.add_argument(
         "--task", action="append", metavar="TASK", help="task, e.g. syntheory/notes (repeatable)"
@@ -67,7 +87,9 @@ def _add_syntheory(baselines: argparse._SubParsersAction) -> None:
         metavar="KEY=VALUE",
         help="extractor option, e.g. hop_ms=20 or model=DIR, given to every --features (repeatable)",
     )
-    syntheory.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_progress(syntheory)
+    add_json(syntheory)
+    help_when_bare(syntheory)
     syntheory.set_defaults(handler=_syntheory)
 
 
@@ -81,6 +103,14 @@ def _syntheory(args: argparse.Namespace) -> None:
         raise UserError(f"--workers must be at least 1, got {args.workers}", "pass --workers 1 or more")
     tasks = _tasks(args.task or [], args.all, args.profile)
     settings = probe_settings(args.probe, args.seed)
+    if args.model_class is not None:
+        _probe_model(args, tasks)
+        return
+    for flag in ("model_option", "model", "model_revision"):
+        if getattr(args, flag):
+            raise UserError(
+                f"--{flag.replace('_', '-')} goes with --model-class", "drop it, or add --model-class"
+            )
     options = parse_key_values(args.features_option, "--features-option", "hop_ms=20")
     extractors = [get_extractor(name, **options) for name in _feature_names(args.features or [])]
     for extractor in extractors:  # finds model files and their hashes now, not after other runs
@@ -100,11 +130,33 @@ def _syntheory(args: argparse.Namespace) -> None:
                 out=out,
                 dataset=args.dataset,
                 workers=args.workers,
-                progress=not args.no_progress,
+                progress=show_progress(args),
             )
-            print(f"{task.name} {extractor.name}: {task.main_score} {result.main_score:.4f}, wrote {out}")
+            note(
+                args, f"{task.name} {extractor.name}: {task.main_score} {result.main_score:.4f}, wrote {out}"
+            )
             results.append((task, extractor.name, result))
-    _print_table(results, settings.kind)
+    emit(
+        args,
+        [
+            {
+                "results": str(run.output_dir(args.out, t.name, f) / "results.json"),
+                **r.model_dump(mode="json"),
+            }
+            for t, f, r in results
+        ],
+        lambda: _print_table(results, settings.kind),
+    )
+
+
+def _probe_model(args: argparse.Namespace, tasks: list["TaskMetadata"]) -> None:
+    """`--model-class`: the user's AudioEmbedder through the same protocol (synthsuite.evaluate)."""
+    from synthsuite.commands.evaluation import run_model
+
+    if args.features or args.features_option:
+        raise UserError("--features and --model-class name two representations", "pass one of them")
+    settings = {"probe": args.probe, "seed": args.seed, "workers": args.workers or 1}
+    run_model(args, tasks, settings, out=args.out)
 
 
 def _tasks(names: list[str], every: bool, profile: str | None) -> list["TaskMetadata"]:

@@ -74,7 +74,7 @@ All rows are `train`: an offline agent learns from the whole log and is scored b
 synthsuite {synthsuite_version}, generator `minatar-replay` {generator_version}, profile `{profile}`,
 seed {seed}, options `{options}`, built with `{environment}`.
 
-The DQN (`datasets_src/minatar/dqn.py`): MinAtar's network (a 3x3 convolution with 16 channels, 128
+The DQN (`datasets_src/fourier/minatar/dqn.py`): MinAtar's network (a 3x3 convolution with 16 channels, 128
 hidden units), Adam (learning rate 1e-4), Huber loss, discount 0.99, batch 32, replay of the last
 100,000 steps, one update every 4 steps; learning starts after 5% of the run (at most 5,000 steps),
 ε falls linearly from 1 to 0.01 over the first 10% (at most 100,000 steps), the target network is

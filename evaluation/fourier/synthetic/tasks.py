@@ -1,7 +1,7 @@
 """Fourier-head toy tasks: predict the distribution of z given (x, y), one task per dataset config.
 
-Each task pins the content revision (`synthsuite.datasets_src.hub.data_revision`) of the paper-profile build
-`synthsuite generate fourier-synthetic --profile paper` (seed 0, 50 bins). Generation is
+Each task pins the content revision (`synthsuite.datasets_src.access.data_revision`) of the
+paper-profile build `synthsuite generate fourier-synthetic --profile paper` (seed 0, 50 bins). Generation is
 byte-deterministic, so that command reproduces the pin with the same numpy and pyarrow versions
 (the manifest's `environment`); a build with other bytes is scored with a warning and never ranked.
 """

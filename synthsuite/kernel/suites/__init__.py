@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from synthsuite.kernel.errors import UserError
+from synthsuite.kernel.errors import check_choice
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,10 @@ class Suite:
     tasks: str | None = None
     # prediction kind -> "module:Class" of an evaluation.scoring.Scorer, for the kinds this suite adds
     scorers: Mapping[str, str] = field(default_factory=dict)
+    # model protocol name -> "module:Class" of an evaluation.models.ModelRunner: how a user's own model
+    # (an audio encoder, a density head, a policy, ...) is run on this suite's tasks by
+    # `synthsuite.evaluate(model, tasks)` and `synthsuite evaluate --model-class` (docs/design.md)
+    models: Mapping[str, str] = field(default_factory=dict)
     # module whose `register(commands, baselines)` adds this suite's subcommands
     cli: str | None = None
     # names it adds under `synthsuite baseline`, and as top-level commands (e.g. "correct")
@@ -67,6 +71,5 @@ def suites() -> dict[str, Suite]:
 
 def get_suite(name: str) -> Suite:
     known = suites()
-    if name not in known:
-        raise UserError(f"unknown suite {name!r}", f"choose one of: {', '.join(known)}")
+    check_choice("suite", name, known)
     return known[name]

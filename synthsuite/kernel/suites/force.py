@@ -10,5 +10,11 @@ SUITE = Suite(
     generators={
         "force-point": "synthsuite.datasets_src.force.generator:ForcePointGenerator",
         "force-wind": "synthsuite.datasets_src.force.generator:ForceWindGenerator",
+        "force-benchmark": "synthsuite.datasets_src.force.benchmark_generator:ForceBenchmarkGenerator",
     },
+    tasks="synthsuite.evaluation.force.tasks:TASKS",
+    scorers={"video": "synthsuite.evaluation.force.scoring:VideoScorer"},
+    cli="synthsuite.commands.force",
+    baselines=("force-prompt", "force-computed"),
+    commands=("force-study",),
 )

@@ -16,6 +16,10 @@ SUITE = Suite(
         "distribution": "synthsuite.evaluation.fourier.synthetic.scoring:DistributionScorer",
         "policy": "synthsuite.evaluation.fourier.minatar.evaluator:PolicyScorer",
     },
+    models={
+        "density": "synthsuite.evaluation.fourier.synthetic.models:DensityRunner",
+        "policy": "synthsuite.evaluation.fourier.minatar.models:PolicyRunner",
+    },
     cli="synthsuite.commands.fourier",
     baselines=("fourier-synthetic", "decision-transformer"),
 )

@@ -1,0 +1,1 @@
+"""Motion suite evaluation: scoring corrected motions against the clean sources of `pairs`."""
