@@ -13,6 +13,7 @@ import pytest
 
 from synthsuite.baselines.force import computed
 from synthsuite.datasets_src import engine
+from synthsuite.datasets_src.force import flags
 from synthsuite.evaluation.force import calibration, videos
 from synthsuite.evaluation.tasks import get_task
 from tests.conftest import build, run_cli, shard_hashes
@@ -52,7 +53,7 @@ def test_rows_hold_inputs_truth_and_labels(bench):
             assert scene["config"] == config and row["caption"]
             if config == "wind-benchmark":
                 assert 0 <= row["wind_speed"] <= 1 and row["wind_speed_raw"] == pytest.approx(
-                    15000 * row["wind_speed"]
+                    flags.field_strength(row["wind_speed"])
                 )
             else:
                 assert row["track_px"][0] == pytest.approx([row["poke_x"], row["poke_y"]], abs=1e-3)

@@ -1,6 +1,7 @@
 """The motion-correction dataset on real MuJoCo (tiny profile): validity, artifacts, determinism,
 resume after SIGKILL, loading with `datasets`, bad options."""
 
+import io
 import json
 import os
 import signal
@@ -149,7 +150,12 @@ def test_previews_without_egl_are_one_line_and_write_nothing(tmp_path):
 
 
 @pytest.mark.slow
-def test_video_previews_are_h264_mp4_with_the_same_bytes_on_two_workers(tmp_path):
+def test_video_previews_are_h264_mp4_and_the_motions_have_the_same_bytes_on_two_workers(tmp_path):
+    """Every column but the preview is byte-identical with one or two workers. The previews are not:
+    Mesa's software rasteriser, run after the simulation in one process, now and then draws a few
+    pixels of a frame differently (docs/motion.md, "Preview videos"), so they must only look alike."""
+    import av
+
     # in fresh processes: MuJoCo picks its GL backend (EGL) when first imported
     for name, workers in (("one", "1"), ("two", "2")):
         result = run_cli(
@@ -157,8 +163,14 @@ def test_video_previews_are_h264_mp4_with_the_same_bytes_on_two_workers(tmp_path
             "--set", "video=true", "--workers", workers, "--no-progress", "--out", str(tmp_path / name),
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
-    assert shard_hashes(tmp_path / "one") == shard_hashes(tmp_path / "two")
-    shard = next((tmp_path / "one" / "data" / "clean").glob("*.parquet"))
-    video = pq.read_table(shard, columns=["video"]).column("video").to_pylist()[0]
-    assert video["bytes"][4:8] == b"ftyp" and b"avc1" in video["bytes"][:4096]
-    assert video["path"].endswith(".mp4")
+    one, two = (pq.read_table(next((tmp_path / n / "data/clean").glob("*.parquet"))) for n in ("one", "two"))
+    assert one.drop_columns(["video"]).equals(two.drop_columns(["video"]))
+    for left, right in zip(one.column("video").to_pylist(), two.column("video").to_pylist(), strict=True):
+        assert left["bytes"][4:8] == b"ftyp" and b"avc1" in left["bytes"][:4096]
+        assert left["path"] == right["path"] and left["path"].endswith(".mp4")
+        frames = []
+        for video in (left, right):
+            with av.open(io.BytesIO(video["bytes"])) as container:
+                frames.append(np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)]))
+        assert frames[0].shape == frames[1].shape and frames[0].shape[1:] == (240, 320, 3)
+        assert np.abs(frames[0].astype(np.int16) - frames[1]).mean() < 1.0  # grey levels, per pixel

@@ -49,7 +49,8 @@ HumanML3D's style), `joints` (frames x 22 x 3), `fps`, `frames`, `root_translati
 left foot, right foot bodies touching the floor), the physics metrics (`penetrate`, `float`,
 `skate`, `phys_err`, `jitter`, `overspeed`), `residual_force` (mean, x body weight),
 `residual_force_max`, `residual_torque` (N·m), `tracking_error` (m), `attempts`, and with
-`--set video=true` a `video` preview (H.264 mp4, MuJoCo rendering on EGL).
+`--set video=true` a `video` preview (H.264 mp4, MuJoCo rendering on EGL; unlike every other
+column, not the same bytes from run to run: see docs/motion.md).
 
 `pairs`: `sample_id`, `family`, `params`, `caption`, `captions`, `artifacts` and `magnitudes` (the
 injected artifacts and their sizes), `joints` (the artifacted motion), `clean_joints` (its clean

@@ -180,7 +180,7 @@ class SynTheoryGenerator(Generator):
 
 def _midi_bytes(score: concepts.Score) -> bytes:
     """The score as a standard MIDI file (pretty_midi) at 120 BPM with its time signature."""
-    import pretty_midi
+    pretty_midi = require_extra("pretty_midi", "music")
 
     pm = pretty_midi.PrettyMIDI(initial_tempo=float(theory.BPM))
     pm.time_signature_changes.append(pretty_midi.TimeSignature(*score.time_signature, 0.0))

@@ -13,6 +13,7 @@ import numpy as np
 
 from synthsuite.datasets_src.generator import SPLITS, SampleSpec
 from synthsuite.datasets_src.syntheory import theory as t
+from synthsuite.kernel.errors import require_extra
 from synthsuite.kernel.seeding import hash_order
 
 NOTE_SECONDS = 60.0 / t.BPM  # one beat
@@ -44,7 +45,7 @@ class Concept:
 
 
 def _instrument(program: int) -> dict[str, Any]:
-    import pretty_midi
+    pretty_midi = require_extra("pretty_midi", "music")
 
     return {
         "midi_program_num": program,

@@ -55,10 +55,9 @@ def check_fluidsynth(soundfont: Path) -> None:
 
 def library_versions() -> dict[str, str]:
     """The versions of the C libraries that produce the audio bytes."""
-    import fluidsynth
     import soundfile
 
-    version = fluidsynth._fl.fluid_version_str
+    version = require_extra("fluidsynth", "music")._fl.fluid_version_str
     version.restype = ctypes.c_char_p
     return {"libfluidsynth": version().decode(), "libsndfile": soundfile.__libsndfile_version__}
 
@@ -67,8 +66,7 @@ class Renderer:
     """Renders a Score to stereo float32 audio at `sample_rate` (`finish` mixes it down)."""
 
     def __init__(self, soundfont: Path, sample_rate: int) -> None:
-        import fluidsynth
-
+        fluidsynth = require_extra("fluidsynth", "music")
         self._fs = fluidsynth
         lib = fluidsynth._fl
         self._write = lib.fluid_synth_write_float

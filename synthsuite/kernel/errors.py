@@ -1,8 +1,11 @@
 """The one exception type a user sees: a problem and its fix, printed as a single line."""
 
+import contextlib
 import importlib
+import io
 import re
 from collections.abc import Collection
+from types import ModuleType
 
 # what would break the one line (control characters, line and paragraph separators), reorder it (bidi)
 # or fail to print (lone surrogates: undecodable bytes of a file name)
@@ -50,10 +53,14 @@ def check_choice(kind: str, value: str, choices: Collection[str]) -> None:
         raise UserError(f"unknown {kind} {value!r}", f"{hint}choose one of: {', '.join(choices)}")
 
 
-def require_extra(module: str, extra: str) -> None:
-    """Raise UserError naming the extra to install when `module` cannot be imported."""
+def require_extra(module: str, extra: str) -> ModuleType:
+    """`module`, imported; UserError naming the extra to install when it cannot be.
+
+    The import's stdout is discarded: pyfluidsynth (also imported by pretty_midi) prints where it
+    found its library when the environment sets CI, which would corrupt JSON written to stdout."""
     try:
-        importlib.import_module(module)
+        with contextlib.redirect_stdout(io.StringIO()):
+            return importlib.import_module(module)
     except ImportError:
         raise UserError(
             f"Python module {module!r} is not installed", f"pip install 'synthsuite[{extra}]'"
