@@ -173,4 +173,6 @@ def test_video_previews_are_h264_mp4_and_the_motions_have_the_same_bytes_on_two_
             with av.open(io.BytesIO(video["bytes"])) as container:
                 frames.append(np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)]))
         assert frames[0].shape == frames[1].shape and frames[0].shape[1:] == (240, 320, 3)
-        assert np.abs(frames[0].astype(np.int16) - frames[1]).mean() < 1.0  # grey levels, per pixel
+        # mean grey levels per pixel: at most 0.73 between 8 builds here, against 2.1 for the same clip
+        # one frame late and 7-8 for another clip, a frozen or a reversed one
+        assert np.abs(frames[0].astype(np.int16) - frames[1]).mean() < 1.5
