@@ -189,7 +189,43 @@ def force_render_overhead(runs: Path) -> str:
     return "\n".join(lines)
 
 
+# Videos in the paper's sets; render seconds scale from `small` (240x160, 16 spp, 60 frames) to the paper
+# profile (720x480, 32 spp, 120 frames) by pixels x samples x frames: x36 for Cycles, x18 for Workbench
+# and EEVEE, which ignore the samples. Simulation and scene build do not change with the profile.
+PAPER_VIDEOS = {"balls": 12_000, "flags": 15_359}
+PIXELS_FRAMES = 18  # 9x the pixels, 2x the frames: what the render (without samples) and the encode scale by
+PAPER_RENDER_SCALE = {"cycles": 2 * PIXELS_FRAMES, "workbench": PIXELS_FRAMES, "eevee": PIXELS_FRAMES}
+
+
+def paper_seconds_per_video(row: dict) -> float:
+    """A paper-profile video's seconds on one core, projected from a `small` row of force_render.py."""
+    simulation = row["scene"] - row["render"]
+    pipeline = row["wall"] - row["scene"]
+    return simulation + PAPER_RENDER_SCALE[row["engine"]] * row["render"] + PIXELS_FRAMES * pipeline
+
+
+def force_render_projection(runs: Path) -> str:
+    facts = _load(runs / "force" / "render" / "overhead.json")
+    lines = [
+        "| dataset | engine | s per video, projected | core-hours for the whole set | on 64 Ray workers "
+        "| on 512 | from (small, load) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in facts["rows"]:
+        if row["profile"] != "small":
+            continue
+        seconds = paper_seconds_per_video(row)
+        hours = PAPER_VIDEOS[row["config"]] * seconds / 3600
+        lines.append(
+            f"| {row['config']} ({PAPER_VIDEOS[row['config']]:,}) | {row['engine']} | {seconds:,.0f} "
+            f"| {hours:,.0f} | {hours / 64:,.1f} h | {hours / 512:,.1f} h "
+            f"| {row['wall']:.1f} s, {row['load_before']} |"
+        )
+    return "\n".join(lines)
+
+
 TABLES = {
+    "force-render-projection": force_render_projection,
     "fourier-head-speed": fourier_head_speed,
     "fourier-head-speed-2-threads": fourier_head_speed_2_threads,
     "fourier-head-profile-550": fourier_head_profile_550,

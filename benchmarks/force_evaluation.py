@@ -35,10 +35,11 @@ def make_video(path: Path, angle: float, seed: int) -> dict:
     disc = cv2.GaussianBlur(rng.integers(0, 255, (HEIGHT, WIDTH, 3)).astype(np.float32), (0, 0), 1.0)
     x, y, radius, travel = 300.0, 240.0, 40.0, 150.0
     rows, columns = np.mgrid[0:HEIGHT, 0:WIDTH]
-    frames = []
+    frames, track = [], []
     for t in range(FRAMES):
         d = travel * t / (FRAMES - 1)
         cx, cy = x + d * math.cos(math.radians(angle)), HEIGHT - 1 - (y + d * math.sin(math.radians(angle)))
+        track.append([cx, HEIGHT - 1 - cy])  # video pixels, origin bottom-left, as the dataset's track_px
         inside = ((columns - cx) ** 2 + (rows - cy) ** 2 <= radius**2)[..., None]
         moved = np.roll(disc, (round(cy - (HEIGHT - 1 - y)), round(cx - x)), axis=(0, 1))
         frames.append(np.where(inside, moved, ground).astype(np.uint8))
@@ -47,11 +48,13 @@ def make_video(path: Path, angle: float, seed: int) -> dict:
         "sample_id": path.stem,
         "group": f"g{seed // 3}",
         "scene_type": "linear",
+        "kind": "disc",
         "angle": angle,
         "force": (seed % 3) / 2,
         "poke_x": x,
         "poke_y": y,
         "target_radius_px": radius,
+        "track_px": track,
     }
 
 
@@ -77,7 +80,9 @@ def one(repeats: int) -> None:
             leak = motion._leak(flows, path, scale, WIDTH)
             clock.append(time.perf_counter())
             delta = (path[-1] - path[0]) * scale
-            poke = motion.Poke(True, motion.screen_angle(delta[0], -delta[1]), 0.2, 0.2, leak, path)
+            video_path = np.stack([path[:, 0] * scale, HEIGHT - 1 - path[:, 1] * scale], axis=1)
+            angle = motion.screen_angle(delta[0], -delta[1])
+            poke = motion.Poke(True, angle, 0.2, 0.2, leak, video_path)
             metrics.point_scores([poke], [row], ("linear",))
             clock.append(time.perf_counter())
             for key, a, b in zip(stages, clock[:-1], clock[1:], strict=True):

@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_tables import PAPER_VIDEOS, paper_seconds_per_video  # noqa: E402
 from synthsuite.datasets_src.force import balls, flags, profiles, runner  # noqa: E402
 from synthsuite.datasets_src.generator import get_generator  # noqa: E402
 from synthsuite.kernel.seeding import sample_rng  # noqa: E402
@@ -43,7 +44,6 @@ from synthsuite.kernel.seeding import sample_rng  # noqa: E402
 DATASETS = {"balls": "force-point", "flags": "force-wind"}
 OVERHEAD_TARGET = 0.10  # our pipeline's time outside Blender, as a share of Blender's
 RUNS = ROOT / "reference" / "runs" / "force" / "render"
-PAPER_VIDEOS = {"balls": 12_000, "flags": 15_359}
 
 
 def _scene(config: str, key: str, profile: str) -> dict:
@@ -102,8 +102,7 @@ def videos(args: argparse.Namespace) -> None:
                     flush=True,
                 )
     for (config, engine), m in small.items():
-        scale = 36 if engine == "cycles" else 18  # Workbench/EEVEE ignore the samples
-        paper = m["scene"] - m["render"] + scale * m["render"] + (m["wall"] - m["scene"]) * 18
+        paper = paper_seconds_per_video({"engine": engine, **m})
         hours = PAPER_VIDEOS[config] * paper / 3600
         print(
             f"paper projection {config}/{engine}: {paper:.0f} s a video, {PAPER_VIDEOS[config]:,} videos = "

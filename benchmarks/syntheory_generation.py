@@ -3,6 +3,7 @@
     python benchmarks/syntheory_generation.py                       # 1 vs 2 workers, small profile
     python benchmarks/syntheory_generation.py --limit 50 --rounds 2 # a subset, for a busy machine
     python benchmarks/syntheory_generation.py --paper DIR           # the full paper profile into DIR
+    python benchmarks/syntheory_generation.py --floor               # FluidSynth's cost per 4 s clip
 
 The scaling part builds the small profile (--limit rows per config) into temporary folders with 1
 and with 2 workers, alternately (1, 2, then 2, 1, ...), and reports the median clips/s of each, the
@@ -76,6 +77,49 @@ def summarise(label: str, report: engine.RunReport, workers: int) -> None:
             for s, seconds in ((s, report.stage_seconds.get(s, 0.0)) for s in STAGES)
         )
     )
+
+
+PAPER_CLIPS = 104_585
+
+
+def synthesis_floor(repeats: int = 40) -> None:
+    """What one 4 s render costs FluidSynth (a fresh synth on the resident SoundFont, as the engine
+    renders) with no note, one note and a three-note chord, alternated; and the paper build's
+    synthesis on 2 workers if every clip cost the silent render: a floor no engine change removes."""
+    from synthsuite.datasets_src.syntheory.concepts import Score
+    from synthsuite.datasets_src.syntheory.synth import DEFAULT_SOUNDFONT, Renderer
+    from synthsuite.datasets_src.syntheory.theory import CLIP_SECONDS
+
+    renderer = Renderer(DEFAULT_SOUNDFONT, 44_100)
+    scores = {
+        "silence (no note)": Score(0, False, ()),
+        "one note": Score(0, False, ((0.0, 3.0, 60, 100),)),
+        "three-note chord": Score(0, False, tuple((0.0, 3.0, p, 100) for p in (60, 64, 67))),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in scores}
+    for _ in range(repeats):
+        for name, score in scores.items():
+            started = time.process_time()
+            renderer.render(score, CLIP_SECONDS)
+            seconds[name].append(time.process_time() - started)
+    print(f"FluidSynth, one {CLIP_SECONDS} s clip at 44.1 kHz, CPU ms (median of {repeats}, load "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs):")
+    for name, values in seconds.items():
+        print(f"  {name:<20}{1e3 * statistics.median(values):7.2f}")
+    floor = statistics.median(seconds["silence (no note)"]) * PAPER_CLIPS / 2
+    print(f"paper build ({PAPER_CLIPS:,} clips), silent renders alone on 2 workers: {floor / 60:.1f} min")
+
+
+def print_pins(folder: Path) -> None:
+    """Whether every config's content revision is the one its `syntheory/*` task pins (bytes unchanged)."""
+    from synthsuite.datasets_src.access import open_dataset
+    from synthsuite.evaluation.tasks import list_tasks
+
+    tasks = [t for t in list_tasks("syntheory") if t.name.startswith("syntheory/")]
+    pins = {t.dataset.config: t.dataset.revision for t in tasks}
+    source = open_dataset(folder, configs=list(pins))
+    same = [config for config, pin in pins.items() if source.data_revision(config) == pin]
+    print(f"  configs at the revisions the syntheory/* tasks pin: {len(same)} of {len(pins)}")
 
 
 def scaling(limit: int, rounds: int) -> dict[int, list[tuple[engine.RunReport, float]]]:
@@ -182,15 +226,25 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--write", action="store_true", help="ship the scaling runs in reference/runs/")
+    parser.add_argument("--floor", action="store_true", help="FluidSynth's cost per clip, and its floor")
     args = parser.parse_args()
+    if args.floor:
+        synthesis_floor()
+        return
     if args.paper:
+        if args.paper.exists() and any(args.paper.iterdir()):
+            raise SystemExit(
+                f"error: {args.paper} is not empty (a build there would resume); fix: pass a new folder"
+            )
+        load = os.getloadavg()[0]
         started = time.perf_counter()
         report = run(args.paper, args.workers, "paper", None)
         summarise(f"paper profile, {args.workers} workers", report, args.workers)
         print(
-            f"  wall time {(time.perf_counter() - started) / 60:.1f} min, "
-            f"load average {os.getloadavg()[0]:.1f}"
+            f"  wall time {(time.perf_counter() - started) / 60:.1f} min; load average {load:.1f} before, "
+            f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs"
         )
+        print_pins(args.paper)
         return
     print(f"small profile, --limit {args.limit}, {args.rounds} round(s); {os.cpu_count()} CPUs")
     runs = scaling(args.limit, args.rounds)

@@ -18,33 +18,14 @@ validation score of a hyperparameter sweep, with another tempo split. See docs/s
 import argparse
 from pathlib import Path
 
+from syntheory_tables import CONCEPTS, HEADERS, PAPER_ROW, PAPER_TABLE_2  # benchmarks/, this script's folder
+
 from synthsuite.baselines.syntheory import run
 from synthsuite.baselines.syntheory.features import get_extractor
 from synthsuite.baselines.syntheory.probe import probe_settings
 from synthsuite.evaluation.results import Result, read_result
 from synthsuite.evaluation.tasks import get_task
 
-# Table 2 of Wei et al. (ISMIR 2024): best layer per model; accuracy, tempo R².
-CONCEPTS = ("notes", "intervals", "scales", "chords", "chord_progressions", "tempos", "time_signatures")
-HEADERS = ("Notes", "Intervals", "Scales", "Chords", "Progr.", "Tempo R²", "Time sig.")
-PAPER_TABLE_2 = {
-    "Jukebox LM": (0.951, 0.995, 0.978, 0.997, 0.971, 0.993, 1.000),
-    "MusicGen-S LM": (0.897, 0.995, 0.949, 0.990, 0.942, 0.969, 0.911),
-    "MusicGen-M LM": (0.851, 0.983, 0.863, 0.989, 0.870, 0.956, 0.883),
-    "MusicGen-L LM": (0.866, 0.972, 0.905, 0.989, 0.901, 0.965, 0.905),
-    "MusicGen codec": (0.729, 0.965, 0.383, 0.879, 0.330, 0.947, 0.677),
-    "Mel-spec": (0.712, 0.995, 0.897, 0.988, 0.723, 0.785, 0.827),
-    "MFCC": (0.467, 0.822, 0.370, 0.863, 0.872, 0.923, 0.688),
-    "Chroma": (0.954, 0.820, 0.989, 0.994, 0.869, 0.847, 0.672),
-    "Aggregate handcrafted": (0.941, 0.997, 0.972, 0.992, 0.868, 0.947, 0.833),
-}
-PAPER_ROW = {
-    "mel": "Mel-spec",
-    "chroma": "Chroma",
-    "mfcc": "MFCC",
-    "handcrafted": "Aggregate handcrafted",
-    "musicgen": "MusicGen-S LM",  # the default checkpoint, facebook/musicgen-small
-}
 PREFIX = {"paper": "syntheory", "tiny": "syntheory-tiny"}
 
 

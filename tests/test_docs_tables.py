@@ -97,3 +97,12 @@ def test_spearman_matches_scipy_with_ties():
     assert stats.spearman(a, b) == pytest.approx(scipy_stats.spearmanr(a, b).statistic, rel=1e-12)
     assert stats.spearman(a, a) == pytest.approx(1.0)
     assert stats.spearman(a, [-x for x in a]) == pytest.approx(-1.0)
+
+
+@pytest.mark.parametrize(("successes", "n"), [(0, 20), (3, 20), (140, 180), (180, 180), (5000, 9936)])
+def test_proportion_interval_matches_scipy_wilson(successes, n):
+    scipy_stats = pytest.importorskip("scipy.stats")
+    wilson = scipy_stats.binomtest(successes, n).proportion_ci(0.95, method="wilson")
+    interval = stats.proportion_interval(successes, n)
+    assert (interval.low, interval.high) == pytest.approx((wilson.low, wilson.high), rel=1e-9, abs=1e-12)
+    assert interval.mean == successes / n and 0 <= interval.low <= interval.mean <= interval.high <= 1

@@ -1,7 +1,9 @@
 """Means over seeds with 95% confidence intervals (Student's t) and rank correlation, without scipy.
 
 `mean_interval(values)` is the mean with the t interval mean ± t(0.975, n-1)·s/√n; `difference_interval(a, b)`
-the interval of mean(a) − mean(b) for independent samples (Welch, real degrees of freedom). The t
+the interval of mean(a) − mean(b) for independent samples (Welch, real degrees of freedom);
+`proportion_interval(successes, n)` Wilson's score interval of one proportion (one seed's accuracy over its
+test rows, where there is no spread over seeds to use). The t
 distribution's CDF comes from the regularised incomplete beta function (a continued fraction), its quantile
 from bisection: accurate to about 1e-12, checked against scipy in the tests.
 """
@@ -115,6 +117,21 @@ def difference_interval(a: Sequence[float], b: Sequence[float], level: float = L
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     half = t_quantile((1 + level) / 2, df) * math.sqrt(va + vb)
     return Interval(difference, difference - half, difference + half, len(a) + len(b))
+
+
+# the standard normal's 0.975 quantile, for the 95% proportion interval
+Z_975 = 1.959963984540054
+
+
+def proportion_interval(successes: int, n: int) -> Interval:
+    """successes / n and Wilson's 95% score interval: it stays inside [0, 1] and keeps its coverage near
+    0 and 1, where the normal approximation's p ± z·√(p(1−p)/n) does not."""
+    if n <= 0 or not 0 <= successes <= n:
+        raise ValueError(f"proportion_interval needs 0 <= successes <= n and n > 0, got {successes}/{n}")
+    p = successes / n
+    centre = (p + Z_975**2 / (2 * n)) / (1 + Z_975**2 / n)
+    half = Z_975 / (1 + Z_975**2 / n) * math.sqrt(p * (1 - p) / n + Z_975**2 / (4 * n * n))
+    return Interval(p, centre - half, centre + half, n)
 
 
 def _ranks(values: Sequence[float]) -> list[float]:
