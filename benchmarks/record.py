@@ -34,6 +34,8 @@ def record(name: str, runs: Path) -> Path:
     argv = shlex.split(RECORDED[name])
     if argv[0] == "python":
         argv[0] = sys.executable
+    commit = _git("rev-parse", "HEAD").strip()  # the code that ran: read before it runs
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no").strip())
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -45,8 +47,8 @@ def record(name: str, runs: Path) -> Path:
     result = {
         "command": RECORDED[name],
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "commit": _git("rev-parse", "HEAD").strip(),
-        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no").strip()),
+        "commit": commit,
+        "dirty": dirty,
         "wall_seconds": round(wall, 1),
         "load_before": load_before,
         "load_after": os.getloadavg()[0],
