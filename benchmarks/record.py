@@ -6,7 +6,7 @@
 
 Runs the command from the repository root with this interpreter, lets its standard error (progress)
 through, and writes reference/runs/benchmarks/recorded/NAME.json atomically once the command has
-exited 0: its standard output, the date, the commit (and whether the tree had uncommitted changes),
+exited 0: its standard output, the date, the commit (and whether the code had uncommitted changes),
 the wall seconds and the 1-minute load average before and after. A failing command writes nothing.
 """
 
@@ -35,7 +35,9 @@ def record(name: str, runs: Path) -> Path:
     if argv[0] == "python":
         argv[0] = sys.executable
     commit = _git("rev-parse", "HEAD").strip()  # the code that ran: read before it runs
-    dirty = bool(_git("status", "--porcelain", "--untracked-files=no").strip())
+    # uncommitted changes to the code (docs and results files do not change what a benchmark measures)
+    code = ("--", ".", ":!docs", ":!reference")
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no", *code).strip())
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True)
