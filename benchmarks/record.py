@@ -21,9 +21,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from recorded_tables import RECORDED, record_path  # benchmarks/, this script's folder
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.recorded_tables import RECORDED, record_path  # noqa: E402
+
+
+class RecordError(Exception):
+    """One line for the user: what went wrong and the fix."""
 
 
 def _git(*args: str) -> str:
@@ -44,7 +49,7 @@ def record(name: str, runs: Path) -> Path:
     wall = time.perf_counter() - started
     if done.returncode != 0:
         command = RECORDED[name]
-        raise SystemExit(f"error: `{command}` exited with {done.returncode}; fix: see its output above")
+        raise RecordError(f"`{command}` exited with {done.returncode}; fix: see its output above")
     sys.stdout.write(done.stdout)
     result = {
         "command": RECORDED[name],
@@ -80,11 +85,17 @@ def main() -> None:
         return
     unknown = [name for name in args.names if name not in RECORDED]
     if unknown:
-        raise SystemExit(
-            f"error: unknown benchmark {', '.join(unknown)}; fix: choose one of {', '.join(RECORDED)}"
+        print(
+            f"error: unknown benchmark {', '.join(unknown)}; fix: choose one of {', '.join(RECORDED)}",
+            file=sys.stderr,
         )
+        raise SystemExit(2)
     for name in args.names:
-        print(f"wrote {record(name, args.runs)}", file=sys.stderr)
+        try:
+            print(f"wrote {record(name, args.runs)}", file=sys.stderr)
+        except RecordError as error:
+            print(f"error: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
 
 
 if __name__ == "__main__":
