@@ -68,12 +68,8 @@ def sklearn_sample_y() -> Callable[[np.random.Generator], np.ndarray] | None:
     return draw
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--series", type=int, default=12, help="series drawn by each method (default 12)")
-    args = parser.parse_args()
+def timings(series: int) -> tuple[dict[str, float], dict[str, float]]:
+    """(CPU seconds, wall seconds) per method for `series` draws each, interleaved, on one BLAS thread."""
     methods: dict[str, Callable[[np.random.Generator], object]] = {
         "kernel-synth": lambda rng: kernels.kernel_synth(rng),
         "numpy mvn": numpy_mvn(),
@@ -81,21 +77,44 @@ def main() -> None:
     sklearn = sklearn_sample_y()
     if sklearn is not None:
         methods["sklearn sample_y"] = sklearn
-    wall = dict.fromkeys(methods, 0.0)
-    cpu = dict.fromkeys(methods, 0.0)
-    load = os.getloadavg()[0]
+    cpu, wall = dict.fromkeys(methods, 0.0), dict.fromkeys(methods, 0.0)
     with threadpool_limits(limits=1):
-        for index in range(args.series):
+        for index in range(series):
             for name, draw in methods.items():
                 rng = np.random.default_rng(index)
                 started, started_cpu = time.perf_counter(), time.process_time()
                 draw(rng)
                 wall[name] += time.perf_counter() - started
                 cpu[name] += time.process_time() - started_cpu
+    return cpu, wall
+
+
+def quick() -> list[tuple[str, str, str, float, str]]:
+    """Rows for benchmarks/bench.py: KernelSynth's CPU time per series over numpy's raw GP sampling."""
+    cpu, _ = timings(4)
+    return [
+        (
+            "KernelSynth: CPU per 1,024-point series over numpy's raw GP sampling",
+            f"{cpu['kernel-synth'] / 4:.3f} s",
+            f"{cpu['numpy mvn'] / 4:.3f} s numpy mvn",
+            cpu["kernel-synth"] / cpu["numpy mvn"],
+            "<= 1",
+        )
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--series", type=int, default=12, help="series drawn by each method (default 12)")
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    cpu, wall = timings(args.series)
     print(f"{args.series} series of {kernels.LENGTH} points per method, one BLAS thread, load {load:.1f}")
     print(f"{'method':<18}{'CPU s/series':>14}{'wall s/series':>15}{'series/CPU s':>14}{'ratio':>8}")
     base = args.series / cpu["numpy mvn"]
-    for name in methods:
+    for name in cpu:
         rate = args.series / cpu[name]
         print(
             f"{name:<18}{cpu[name] / args.series:>14.3f}{wall[name] / args.series:>15.3f}"
