@@ -194,6 +194,28 @@ def clean_summary(source) -> dict:
     return out
 
 
+def quick() -> list[tuple[str, str, str, float, str]]:
+    """Rows for benchmarks/bench.py: one clip of every family, an artifact injected in each (the kinds
+    in turn, as `speed`), corrected; seconds of motion per CPU second."""
+    humanoid = corrector._humanoid()
+    motion_seconds = cpu_seconds = 0.0
+    for f, name in enumerate(families.FAMILIES):
+        rng = np.random.default_rng([0, f, 0])
+        clip = synthesis.synthesize(humanoid, name, rng)
+        joints, _, _ = artifacts.inject(clip.joints, artifacts.KINDS[f % len(artifacts.KINDS)], rng, FPS)
+        _, cpu, _ = cpu_and_wall(corrector.correct, MotionClip(joints, FPS))
+        motion_seconds, cpu_seconds = motion_seconds + joints.shape[0] / FPS, cpu_seconds + cpu
+    return [
+        (
+            f"motion corrector, one clip of each of {len(families.FAMILIES)} families: x real time per core",
+            f"{motion_seconds:.0f} s of motion in {cpu_seconds:.1f} CPU s",
+            "real time",
+            motion_seconds / cpu_seconds,
+            ">= 20",
+        )
+    ]
+
+
 def speed(args: argparse.Namespace) -> None:
     humanoid = corrector._humanoid()
     timestep = humanoid.model.opt.timestep
