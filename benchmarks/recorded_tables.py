@@ -14,6 +14,7 @@ from pathlib import Path
 
 # name -> the command, run from the repository root ("python" is the running interpreter)
 RECORDED = {
+    "bench": "python benchmarks/bench.py",
     "force-control-timing": "python benchmarks/force_control.py timing --repeats 9",
     "force-evaluation-one": "python benchmarks/force_evaluation.py one --repeats 3",
     "force-evaluation-point": "python benchmarks/force_evaluation.py point-benchmark",
