@@ -30,10 +30,6 @@ RECORDED = {
         "python benchmarks/syntheory_probe.py --features handcrafted chroma --dataset /tmp/syntheory-paper"
     ),
     "syntheory-synthesis-floor": "python benchmarks/syntheory_generation.py --floor",
-    # into a new folder each time: a build into an existing one would resume
-    "syntheory-generation-paper": (
-        "python benchmarks/syntheory_generation.py --paper /tmp/syntheory-paper-bench"
-    ),
 }
 
 

@@ -147,7 +147,7 @@ def extraction_cost(runs: Path) -> str:
         # one extractor of the family extracts every member's features; the others read the cache
         seconds = max(s["extract_seconds"] for s in settings)
         probing = sum(s["probe_seconds"] for s in settings)
-        note = "" if concept in run["concepts"] else " (an earlier run, see below)"
+        note = "" if concept in run["concepts"] else " (an earlier run)"
         lines.append(
             f"| {concept}{note} | {clips:,} | {seconds:,.0f} | {clips / seconds:.1f} | {probing:,.0f} |"
         )
