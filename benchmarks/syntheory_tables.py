@@ -158,7 +158,8 @@ def extraction_cost(runs: Path) -> str:
         f"`{run['command']}` ran the {len(run['concepts'])} concepts in {run['wall_seconds'] / 60:.0f} "
         f"min of wall time on {run['cores']} cores, load average {run['load_min']:.1f}–{run['load_max']:.1f} "
         f"(mean {run['load_mean']:.1f}, sampled every minute): {total_clips / total_seconds:.1f} clips/s "
-        f"over their {total_clips:,.0f} clips. The time-signature run shared the machine with other work.",
+        f"over their {total_clips:,.0f} clips; {run['shared']}. The time-signature run, earlier, shared the "
+        "machine with other work too.",
     ]
     return "\n".join(lines)
 
