@@ -31,7 +31,9 @@ RECORDED = {
     ),
     "syntheory-synthesis-floor": "python benchmarks/syntheory_generation.py --floor",
     # into a new folder: a build into an existing one would resume (the script refuses a non-empty one)
-    "syntheory-generation-paper": "python benchmarks/syntheory_generation.py --paper /tmp/syntheory-paper-bench",
+    "syntheory-generation-paper": (
+        "python benchmarks/syntheory_generation.py --paper /tmp/syntheory-paper-bench"
+    ),
 }
 
 
