@@ -18,7 +18,6 @@ before a study.
 
 import html
 import json
-import math
 import shutil
 from collections import defaultdict
 from collections.abc import Sequence
@@ -32,13 +31,13 @@ from synthsuite.evaluation.force.videos import open_submission
 from synthsuite.kernel.atomic import atomic_write_text
 from synthsuite.kernel.errors import UserError
 from synthsuite.kernel.seeding import derive_seed
+from synthsuite.kernel.stats import proportion_interval
 
 CRITERIA = {
     "adherence": "Which video follows the force better (direction and strength)?",
     "physics": "Which video has more realistic physics?",
     "quality": "Which video looks better (visual quality)?",
 }
-Z95 = 1.959963984540054
 KEY = "key.json"
 
 
@@ -184,14 +183,12 @@ document.getElementById("download").onclick = () => {
 """
 
 
-def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval of a binomial share (95% by default); (0, 1) when n is 0."""
+def wilson(successes: int, n: int) -> tuple[float, float]:
+    """The 95% Wilson score interval of a binomial share (`stats.proportion_interval`); (0, 1) when n is 0."""
     if n == 0:
         return 0.0, 1.0
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    interval = proportion_interval(successes, n)
+    return max(0.0, interval.low), min(1.0, interval.high)
 
 
 def aggregate(study: Path, answer_files: Sequence[Path]) -> dict[str, Any]:
