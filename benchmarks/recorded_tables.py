@@ -30,6 +30,7 @@ RECORDED = {
         "python benchmarks/syntheory_probe.py --features handcrafted chroma --dataset /tmp/syntheory-paper"
     ),
     "syntheory-synthesis-floor": "python benchmarks/syntheory_generation.py --floor",
+    "syntheory-shortcuts": "python benchmarks/syntheory_shortcuts.py",
     # into a new folder: a build into an existing one would resume (the script refuses a non-empty one)
     "syntheory-generation-paper": (
         "python benchmarks/syntheory_generation.py --paper /tmp/syntheory-paper-bench"

@@ -84,8 +84,9 @@ PAPER_CLIPS = 104_585
 
 def synthesis_floor(repeats: int = 40) -> None:
     """What one 4 s render costs FluidSynth (a fresh synth on the resident SoundFont, as the engine
-    renders) with no note, one note and a three-note chord, alternated; and the paper build's
-    synthesis on 2 workers if every clip cost the silent render: a floor no engine change removes."""
+    renders) with no note, one note and a three-note chord, alternated, and with no note and the
+    reverb off (that render's time only); and the paper build's synthesis on 2 workers if every
+    clip cost the silent render: a floor no engine change removes."""
     from synthsuite.datasets_src.syntheory.concepts import Score
     from synthsuite.datasets_src.syntheory.synth import DEFAULT_SOUNDFONT, Renderer
     from synthsuite.datasets_src.syntheory.theory import CLIP_SECONDS
@@ -96,18 +97,48 @@ def synthesis_floor(repeats: int = 40) -> None:
         "one note": Score(0, False, ((0.0, 3.0, 60, 100),)),
         "three-note chord": Score(0, False, tuple((0.0, 3.0, p, 100) for p in (60, 64, 67))),
     }
-    seconds: dict[str, list[float]] = {name: [] for name in scores}
+    seconds: dict[str, list[float]] = {name: [] for name in [*scores, "silence, reverb off"]}
     for _ in range(repeats):
         for name, score in scores.items():
             started = time.process_time()
             renderer.render(score, CLIP_SECONDS)
             seconds[name].append(time.process_time() - started)
+        seconds["silence, reverb off"].append(silent_render_without_reverb(renderer, CLIP_SECONDS))
     print(f"FluidSynth, one {CLIP_SECONDS} s clip at 44.1 kHz, CPU ms (median of {repeats}, load "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs):")
     for name, values in seconds.items():
         print(f"  {name:<20}{1e3 * statistics.median(values):7.2f}")
     floor = statistics.median(seconds["silence (no note)"]) * PAPER_CLIPS / 2
     print(f"paper build ({PAPER_CLIPS:,} clips), silent renders alone on 2 workers: {floor / 60:.1f} min")
+
+
+def print_floor(report: engine.RunReport) -> None:
+    """The build's time in the stages that are calls into C libraries on the pinned bytes (FluidSynth;
+    numpy and libFLAC; pyarrow's zstd, sha256 and the write), spread over every CPU: no change
+    that keeps the bytes makes the build faster than this, short of faster libraries."""
+    seconds = sum(report.stage_seconds.get(s, 0.0) for s in ("synthesis", "encode", "write"))
+    cpus = os.cpu_count() or 1
+    print(
+        f"  synthesis, encode and write alone (C libraries on the pinned bytes): {seconds:.0f} s "
+        f"= {seconds / cpus / 60:.1f} min on {cpus} CPUs"
+    )
+
+
+def silent_render_without_reverb(renderer, seconds: float) -> float:
+    """CPU seconds of a silent render on a fresh synth with FluidSynth's reverb switched off: with
+    the silent render, what the reverb costs (the pinned bytes include it)."""
+    import numpy as np
+
+    synth = renderer._new_synth()
+    synth.setting("synth.reverb.active", 0)
+    renderer._add_sfont(synth.synth, renderer._sfont)
+    out = np.zeros((round(seconds * renderer.sample_rate), 2), dtype=np.float32)
+    started = time.process_time()
+    renderer._write(synth.synth, len(out), out.ctypes.data, 0, 2, out.ctypes.data, 1, 2)
+    spent = time.process_time() - started
+    renderer._remove_sfont(synth.synth, renderer._sfont)
+    synth.delete()
+    return spent
 
 
 def print_pins(folder: Path) -> None:
@@ -244,6 +275,7 @@ def main() -> None:
             f"  wall time {(time.perf_counter() - started) / 60:.1f} min; load average {load:.1f} before, "
             f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs"
         )
+        print_floor(report)
         print_pins(args.paper)
         return
     print(f"small profile, --limit {args.limit}, {args.rounds} round(s); {os.cpu_count()} CPUs")

@@ -13,13 +13,14 @@ import math
 import shutil
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import datasets
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
@@ -65,7 +66,7 @@ class ShardPlan:
 
 @dataclass(frozen=True)
 class RenderTask:
-    """One unit of work sent to a worker: a slice of one shard's specs."""
+    """One unit of work sent to a worker: some of one shard's specs (`task_rows`)."""
 
     dataset: str
     options: dict[str, Any]
@@ -117,10 +118,8 @@ def render_task(task: RenderTask) -> tuple[pa.RecordBatch, dict[str, float]]:
         json.dumps(task.environment, sort_keys=True),
     )
     clock = Stopwatch()
-    rows = []
-    for spec in task.specs:
-        rng = sample_rng(task.dataset, task.config, spec.key, task.seed)
-        rows.append(generator.render(task.config, spec, rng, clock))
+    rngs = [sample_rng(task.dataset, task.config, spec.key, task.seed) for spec in task.specs]
+    rows = generator.render_many(task.config, task.specs, rngs, clock)
     with clock.stage("columns"):
         batch = pa.RecordBatch.from_pylist(rows, schema=_arrow_schema(generator, task.config))
     return batch, clock.seconds
@@ -189,10 +188,16 @@ def _finished_record(out: Path, shard: ShardPlan) -> dict[str, Any] | None:
     return record
 
 
-def _encode_shard(generator: Generator, shard: ShardPlan, batches: list[pa.RecordBatch]) -> tuple[bytes, int]:
-    """The shard's parquet bytes and Arrow size. The batches are combined into one chunk per column
-    first, so the bytes are those of a table built from all rows at once, whatever the task size."""
-    table = pa.Table.from_batches(batches, schema=_arrow_schema(generator, shard.config)).combine_chunks()
+def _encode_shard(
+    generator: Generator, shard: ShardPlan, batches: list[pa.RecordBatch], rows: Sequence[int]
+) -> tuple[bytes, int]:
+    """The shard's parquet bytes and Arrow size. `rows` says which shard row each batch row is;
+    the rows are put back in shard order and combined into one chunk per column, so the bytes are
+    those of a table built from all rows at once, whatever the tasks were."""
+    table = pa.Table.from_batches(batches, schema=_arrow_schema(generator, shard.config))
+    if list(rows) != list(range(len(rows))):
+        table = table.take(np.argsort(rows))
+    table = table.combine_chunks()
     sink = io.BytesIO()
     pq.write_table(table, sink, row_group_size=generator.parquet_row_group_rows, compression="zstd")
     return sink.getvalue(), table.nbytes
@@ -323,19 +328,21 @@ def _render_missing(
     records: dict[str, dict[str, Any]],
     report: RunReport,
 ) -> None:
-    """Render `todo` in tasks of `rows_per_task` rows; write each shard once all its rows are in."""
+    """Render `todo` in tasks of at most `rows_per_task` rows; write each shard once all its rows are in."""
+    rows_of_tasks = [
+        (number, rows) for number, shard in enumerate(todo) for rows in task_rows(generator, shard)
+    ]
     tasks = [
         RenderTask(
             generator.name,
             identity["options"],
             identity["environment"],
-            shard.config,
+            todo[number].config,
             identity["seed"],
             number,
-            shard.specs[start : start + generator.rows_per_task],
+            tuple(todo[number].specs[row] for row in rows),
         )
-        for number, shard in enumerate(todo)
-        for start in range(0, len(shard.specs), generator.rows_per_task)
+        for number, rows in rows_of_tasks
     ]
     tasks_left = Counter(task.shard for task in tasks)
     parts: defaultdict[int, dict[int, pa.RecordBatch]] = defaultdict(dict)
@@ -357,18 +364,41 @@ def _render_missing(
             tasks_left[task.shard] -= 1
             if tasks_left[task.shard] == 0:
                 shard = todo[task.shard]
-                ordered = [chunk for _, chunk in sorted(parts.pop(task.shard).items())]
+                done = sorted(parts.pop(task.shard).items())
+                batches = [batch for _, batch in done]
+                rows = [row for index, _ in done for row in rows_of_tasks[index][1]]
                 write_started = time.perf_counter()
-                records[shard.path] = _write_shard(generator, out, shard, ordered)
+                records[shard.path] = _write_shard(generator, out, shard, batches, rows)
                 report.stage_seconds["write"] += time.perf_counter() - write_started
                 report.rows_rendered += records[shard.path]["rows"]
                 report.shards_written += 1
 
 
+def task_rows(generator: Generator, shard: ShardPlan) -> list[tuple[int, ...]]:
+    """The shard's row numbers cut into tasks of at most `rows_per_task`: in shard order, except
+    that rows which share work (`Generator.shared_work`) are sent together."""
+    groups: dict[Hashable, list[int]] = {}
+    for row, spec in enumerate(shard.specs):
+        shared = generator.shared_work(shard.config, spec)
+        groups.setdefault(("row", row) if shared is None else ("shared", shared), []).append(row)
+    size = generator.rows_per_task
+    tasks: list[tuple[int, ...]] = []
+    task: list[int] = []
+    for rows in groups.values():
+        for piece in (rows[start : start + size] for start in range(0, len(rows), size)):
+            if len(task) + len(piece) > size:
+                tasks.append(tuple(task))
+                task = []
+            task.extend(piece)
+    if task:
+        tasks.append(tuple(task))
+    return tasks
+
+
 def _write_shard(
-    generator: Generator, out: Path, shard: ShardPlan, batches: list[pa.RecordBatch]
+    generator: Generator, out: Path, shard: ShardPlan, batches: list[pa.RecordBatch], rows: Sequence[int]
 ) -> dict[str, Any]:
-    data, num_bytes = _encode_shard(generator, shard, batches)
+    data, num_bytes = _encode_shard(generator, shard, batches, rows)
     atomic_write_bytes(out / shard.path, data)
     record = {
         "path": shard.path,

@@ -2,7 +2,7 @@
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -92,6 +92,19 @@ class Generator(ABC):
         self, config: str, spec: SampleSpec, rng: np.random.Generator, clock: Stopwatch
     ) -> dict[str, Any]:
         """One row (already in the storage form of `features(config)`)."""
+
+    def render_many(
+        self, config: str, specs: Sequence[SampleSpec], rngs: Sequence[np.random.Generator], clock: Stopwatch
+    ) -> list[dict[str, Any]]:
+        """The rows of one task, each exactly as `render` gives it alone. Generators whose rows
+        share work (see `shared_work`) override this to do that work once per task."""
+        return [self.render(config, spec, rng, clock) for spec, rng in zip(specs, rngs, strict=True)]
+
+    def shared_work(self, config: str, spec: SampleSpec) -> Hashable | None:
+        """Rows of one shard that name the same value share work in `render_many` (SynTheory's
+        click-track windows share one render of the track); the engine sends them to a worker in
+        one task. None (the default): the row shares nothing."""
+        return None
 
     @abstractmethod
     def card_sections(self) -> str:

@@ -11,11 +11,18 @@ import pytest
 from datasets import load_dataset
 
 from synthsuite.datasets_src import engine
+from synthsuite.datasets_src.access import data_revision
 from synthsuite.datasets_src.generator import get_generator
+from synthsuite.evaluation.syntheory.tasks import TINY_REVISIONS
 from synthsuite.kernel.errors import UserError
 from tests.conftest import build, run_cli, shard_hashes
 
 SUBSET = {"configs": ["notes", "tempos", "time_signatures"]}
+
+
+def test_the_tiny_build_has_the_revisions_the_tasks_pin(tiny_dataset):
+    manifest = engine.read_manifest(tiny_dataset)
+    assert {c: data_revision(manifest, c) for c in TINY_REVISIONS} == TINY_REVISIONS
 
 
 def test_same_bytes_with_one_and_two_workers(tiny_dataset, tmp_path):
@@ -162,3 +169,35 @@ def test_user_errors_survive_the_trip_from_a_worker_process():
 
     error = pickle.loads(pickle.dumps(UserError("the problem", "the fix")))
     assert (error.problem, error.fix, str(error)) == ("the problem", "the fix", "the problem; fix: the fix")
+
+
+def test_rows_that_share_work_go_to_one_task_and_other_rows_keep_shard_order():
+    generator = get_generator("syntheory")
+    identity = engine.build_identity(generator, "paper", 0)
+    for config in ("notes", "time_signatures"):
+        for shard in engine.plan_shards(generator, identity, config, limit=None):
+            tasks = engine.task_rows(generator, shard)
+            assert sorted(row for task in tasks for row in task) == list(range(len(shard.specs)))
+            assert all(0 < len(task) <= generator.rows_per_task for task in tasks)
+            task_of = {row: number for number, task in enumerate(tasks) for row in task}
+            shared: dict = {}
+            for row, spec in enumerate(shard.specs):
+                shared.setdefault(generator.shared_work(config, spec), set()).add(task_of[row])
+            rows = range(len(shard.specs))
+            in_order = [tuple(rows[start : start + 16]) for start in range(0, len(rows), 16)]
+            if config == "notes":
+                assert list(shared) == [None] and tasks == in_order
+            else:
+                assert None not in shared and all(len(numbers) == 1 for numbers in shared.values())
+                assert tasks != in_order
+
+
+def test_shared_click_track_renders_give_the_bytes_of_separate_renders(tmp_path, monkeypatch):
+    from synthsuite.datasets_src.syntheory import SynTheoryGenerator
+    from synthsuite.datasets_src.syntheory.synth import Renderer
+
+    build(tmp_path / "shared", profile="small", configs=["time_signatures"])
+    monkeypatch.setattr(SynTheoryGenerator, "shared_work", lambda self, config, spec: None)
+    monkeypatch.setattr(Renderer, "_window_of", lambda self, score, longer, end: False)
+    build(tmp_path / "separate", profile="small", configs=["time_signatures"])
+    assert shard_hashes(tmp_path / "shared") == shard_hashes(tmp_path / "separate")

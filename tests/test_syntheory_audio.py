@@ -116,3 +116,20 @@ def test_sample_rate_and_channels_options(tmp_path):
     samples = ds[0]["audio"].get_all_samples()
     assert samples.sample_rate == 22050
     assert tuple(samples.data.shape) == (2, 4 * 22050)
+
+
+def test_windows_of_one_click_track_share_one_render_and_keep_their_bytes():
+    """Five paper-profile windows of one tempo track: rendered together, the track is rendered
+    once (every clip is a view of one buffer) and each clip has the bytes of its own render."""
+    generator = get_generator("syntheory")
+    concept = CONCEPTS["tempos"]
+    specs = [s for s in generator.plan("tempos", "paper", 0) if s.params["bpm"] == 97]
+    group = [s for s in specs if s.params["click_config_name"] == specs[0].params["click_config_name"]]
+    other = next(s for s in specs if s.params["click_config_name"] != group[0].params["click_config_name"])
+    rngs = [np.random.default_rng(i) for i in range(6)]
+    scores = [concept.score(dict(s.params), rng)[0] for s, rng in zip([*group, other], rngs, strict=True)]
+    together = generator._renderer.render_clips(scores, theory.CLIP_SECONDS)
+    assert len(group) == 5 and len({s.clip_start for s in scores[:5]}) == 5
+    assert len({id(clip.base) for clip in together[:5]}) == 1 and together[5].base is not together[0].base
+    for score, clip in zip(scores, together, strict=True):
+        assert np.array_equal(generator._renderer.render(score, theory.CLIP_SECONDS), clip)

@@ -91,3 +91,19 @@ def test_time_signature_labels():
     }
     assert compound == {(6, 8), (9, 8), (12, 8)}
     assert {s.params["reverb_level"] for s in specs} == {0, 1, 2}
+
+
+@pytest.mark.parametrize("name", list(CONCEPTS))
+def test_midi_column_has_the_bytes_pretty_midi_writes(name):
+    from benchmarks.syntheory_shortcuts import pretty_midi_bytes
+    from synthsuite.datasets_src.syntheory.midi import score_midi_bytes
+    from synthsuite.kernel.seeding import sample_rng
+
+    specs = plan(CONCEPTS[name], "paper", 0)
+    scores = [
+        CONCEPTS[name].score(dict(spec.params), sample_rng("syntheory", name, spec.key, 0))[0]
+        for spec in specs[:: max(1, len(specs) // 150)]
+    ]
+    assert len(scores) >= 150
+    for score in scores:
+        assert score_midi_bytes(score) == pretty_midi_bytes(score)

@@ -1,7 +1,7 @@
 """SynTheory: seven music-theory concepts as MIDI and audio (Wei, Freeman et al., ISMIR 2024)."""
 
 import hashlib
-import io
+from collections.abc import Hashable, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -13,6 +13,7 @@ from pydantic import Field
 from synthsuite.datasets_src.generator import Generator, GeneratorOptions, SampleSpec, Stopwatch
 from synthsuite.datasets_src.syntheory import concepts, theory
 from synthsuite.datasets_src.syntheory.card import CARD
+from synthsuite.datasets_src.syntheory.midi import score_midi_bytes
 from synthsuite.datasets_src.syntheory.synth import (
     Renderer,
     check_fluidsynth,
@@ -149,22 +150,40 @@ class SynTheoryGenerator(Generator):
     def render(
         self, config: str, spec: SampleSpec, rng: np.random.Generator, clock: Stopwatch
     ) -> dict[str, Any]:
+        return self.render_many(config, [spec], [rng], clock)[0]
+
+    def render_many(
+        self, config: str, specs: Sequence[SampleSpec], rngs: Sequence[np.random.Generator], clock: Stopwatch
+    ) -> list[dict[str, Any]]:
+        """The rows; click-track windows of one track share a single render of it."""
+        concept = concepts.CONCEPTS[config]
         with clock.stage("midi"):
-            score, extra = concepts.CONCEPTS[config].score(dict(spec.params), rng)
-            midi = _midi_bytes(score)
+            scored = [concept.score(dict(spec.params), rng) for spec, rng in zip(specs, rngs, strict=True)]
+            midis = [score_midi_bytes(score) for score, _ in scored]
         with clock.stage("synthesis"):
-            audio = self._renderer.render(score, theory.CLIP_SECONDS)
-        with clock.stage("encode"):
-            samples, silent = finish(audio, self.options.channels)
-            flac = flac_bytes(samples, self.options.sample_rate)
-        return {
-            "sample_id": spec.key,
-            "audio": {"bytes": flac, "path": f"{spec.key}.flac"},
-            "midi": midi,
-            **spec.params,
-            **extra,
-            "is_silent": silent,
-        }
+            clips = self._renderer.render_clips([score for score, _ in scored], theory.CLIP_SECONDS)
+        rows = []
+        for spec, (_, extra), midi, audio in zip(specs, scored, midis, clips, strict=True):
+            with clock.stage("encode"):
+                samples, silent = finish(audio, self.options.channels)
+                flac = flac_bytes(samples, self.options.sample_rate)
+            rows.append(
+                {
+                    "sample_id": spec.key,
+                    "audio": {"bytes": flac, "path": f"{spec.key}.flac"},
+                    "midi": midi,
+                    **spec.params,
+                    **extra,
+                    "is_silent": silent,
+                }
+            )
+        return rows
+
+    def shared_work(self, config: str, spec: SampleSpec) -> Hashable | None:
+        """Windows of one click track (rows that differ only in `offset_index`) share its render."""
+        if "offset_index" not in spec.params:
+            return None
+        return tuple(sorted((k, v) for k, v in spec.params.items() if k != "offset_index"))
 
     def card_metadata(self) -> dict[str, Any]:
         return {
@@ -177,18 +196,3 @@ class SynTheoryGenerator(Generator):
     def card_sections(self) -> str:
         return CARD
 
-
-def _midi_bytes(score: concepts.Score) -> bytes:
-    """The score as a standard MIDI file (pretty_midi) at 120 BPM with its time signature."""
-    pretty_midi = require_extra("pretty_midi", "music")
-
-    pm = pretty_midi.PrettyMIDI(initial_tempo=float(theory.BPM))
-    pm.time_signature_changes.append(pretty_midi.TimeSignature(*score.time_signature, 0.0))
-    instrument = pretty_midi.Instrument(program=score.program, is_drum=score.is_drum)
-    if score.reverb_cc91 is not None:
-        instrument.control_changes.append(pretty_midi.ControlChange(91, score.reverb_cc91, 0.0))
-    instrument.notes = [pretty_midi.Note(velocity=v, pitch=p, start=s, end=e) for s, e, p, v in score.notes]
-    pm.instruments.append(instrument)
-    buffer = io.BytesIO()
-    pm.write(buffer)
-    return buffer.getvalue()

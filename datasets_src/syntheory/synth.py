@@ -108,6 +108,47 @@ class Renderer:
 
     def render(self, score: Score, seconds: float) -> np.ndarray:
         """Stereo float32 audio [start, start + seconds) of the score, shape (frames, 2)."""
+        return self.render_clips([score], seconds)[0]
+
+    def render_clips(self, scores: list[Score], seconds: float) -> list[np.ndarray]:
+        """Each score's clip, as `render` gives it. Clips that are windows of one track share a
+        single render of the track up to the latest window (see `_window_of`)."""
+        clips: list[np.ndarray | None] = [None] * len(scores)
+        tracks: list[tuple[Score, np.ndarray]] = []
+        for i in sorted(range(len(scores)), key=lambda i: -self._frames(scores[i], seconds)[1]):
+            score = scores[i]
+            start, end = self._frames(score, seconds)
+            track = next((audio for longer, audio in tracks if self._window_of(score, longer, end)), None)
+            if track is None:
+                track = self._render_track(score, end)
+                tracks.append((score, track))
+            clips[i] = track[start:end]
+        return clips  # type: ignore[return-value]
+
+    def _frames(self, score: Score, seconds: float) -> tuple[int, int]:
+        start = round(score.clip_start * self.sample_rate)
+        return start, start + round(seconds * self.sample_rate)
+
+    def _window_of(self, score: Score, longer: Score, end: int) -> bool:
+        """Whether rendering `longer` gives `score`'s audio up to frame `end`, bit for bit.
+
+        True when both play one instrument and `longer`'s notes are `score`'s followed by notes
+        whose note-ons fall after the 64-frame block holding frame `end` - 1: FluidSynth applies
+        an event at the start of the next block it renders, so those notes cannot reach the clip,
+        and everything before them happens identically on both fresh synths.
+        """
+        played = len(score.notes)
+        if (score.program, score.is_drum, score.reverb_cc91) != (
+            longer.program,
+            longer.is_drum,
+            longer.reverb_cc91,
+        ) or longer.notes[:played] != score.notes:
+            return False
+        last_block = (end - 1) // BLOCK * BLOCK
+        return all(round(start * self.sample_rate) > last_block for start, *_ in longer.notes[played:])
+
+    def _render_track(self, score: Score, end: int) -> np.ndarray:
+        """Stereo float32 audio of the score from its start to frame `end`, on a fresh synth."""
         synth = self._new_synth()
         try:
             sfont_id = self._add_sfont(synth.synth, self._sfont)
@@ -119,8 +160,6 @@ class Renderer:
                 [(round(s * self.sample_rate), 1, p, v) for s, _, p, v in score.notes]
                 + [(round(e * self.sample_rate), 0, p, 0) for _, e, p, _ in score.notes]
             )  # at one instant: note-offs first, so a repeated pitch restarts cleanly
-            start = round(score.clip_start * self.sample_rate)
-            end = start + round(seconds * self.sample_rate)
             total = -(-end // BLOCK) * BLOCK
             out = np.zeros((total, 2), dtype=np.float32)
             cursor = 0
@@ -135,7 +174,7 @@ class Renderer:
                     synth.noteon(channel, pitch, velocity)
                 elif is_on == 0:
                     synth.noteoff(channel, pitch)
-            return out[start:end]
+            return out
         finally:
             self._remove_sfont(synth.synth, self._sfont)
             synth.delete()
