@@ -1,10 +1,12 @@
 """FluidSynth rendering that is bit-exact whatever was rendered before.
 
 A FluidSynth instance carries state from clip to clip (voice pool, dither, reverb tails), so
-reusing one is not reproducible. A fresh synth per clip is, but parsing the SoundFont costs
-~10 ms. So each worker parses TimGM6mb once into a resident synth and lends that SoundFont
-object to a fresh synth per clip: same bytes as a fully fresh synth, about half the time.
-Output is read as float (`fluid_synth_write_float`), which has no dither.
+reusing one is not reproducible (not even after `fluid_synth_system_reset`). A fresh synth per
+clip is, but parsing the SoundFont costs ~10 ms. So each worker parses TimGM6mb once into a
+resident synth and lends that SoundFont object to a fresh synth per clip: same bytes as a fully
+fresh synth, about half the time. Clips that are windows of one click track share one fresh synth
+and one render (`Renderer.render_clips`). Output is read as float (`fluid_synth_write_float`),
+which has no dither.
 """
 
 import ctypes
