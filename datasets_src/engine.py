@@ -12,8 +12,9 @@ import json
 import math
 import shutil
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Hashable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -355,7 +356,10 @@ def _render_missing(
         dynamic_ncols=True,
         smoothing=0.05,
     )
-    with bar:
+    # Shards are encoded and written by one thread beside the loop that feeds the workers, so the
+    # workers get new tasks while a shard is written (pyarrow and hashlib release the GIL).
+    writes: deque[Future[tuple[dict[str, Any], float]]] = deque()
+    with bar, ThreadPoolExecutor(1, thread_name_prefix="shard-writer") as writer:
         for index, (batch, seconds) in executor.map_unordered(render_task, tasks):
             task = tasks[index]
             parts[task.shard][index] = batch
@@ -363,15 +367,34 @@ def _render_missing(
             bar.update(batch.num_rows)
             tasks_left[task.shard] -= 1
             if tasks_left[task.shard] == 0:
-                shard = todo[task.shard]
                 done = sorted(parts.pop(task.shard).items())
                 batches = [batch for _, batch in done]
                 rows = [row for index, _ in done for row in rows_of_tasks[index][1]]
-                write_started = time.perf_counter()
-                records[shard.path] = _write_shard(generator, out, shard, batches, rows)
-                report.stage_seconds["write"] += time.perf_counter() - write_started
-                report.rows_rendered += records[shard.path]["rows"]
-                report.shards_written += 1
+                writes.append(writer.submit(_timed_write, generator, out, todo[task.shard], batches, rows))
+            _collect_writes(writes, records, report, wait=False)
+        _collect_writes(writes, records, report, wait=True)
+
+
+def _timed_write(
+    generator: Generator, out: Path, shard: ShardPlan, batches: list[pa.RecordBatch], rows: Sequence[int]
+) -> tuple[dict[str, Any], float]:
+    started = time.perf_counter()
+    return _write_shard(generator, out, shard, batches, rows), time.perf_counter() - started
+
+
+def _collect_writes(
+    writes: deque[Future[tuple[dict[str, Any], float]]],
+    records: dict[str, dict[str, Any]],
+    report: RunReport,
+    wait: bool,
+) -> None:
+    """Record the finished shard writes, in order (all of them if `wait`); a failed write raises."""
+    while writes and (wait or writes[0].done()):
+        record, seconds = writes.popleft().result()
+        records[record["path"]] = record
+        report.stage_seconds["write"] += seconds
+        report.rows_rendered += record["rows"]
+        report.shards_written += 1
 
 
 def task_rows(generator: Generator, shard: ShardPlan) -> list[tuple[int, ...]]:
