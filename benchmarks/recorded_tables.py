@@ -35,6 +35,10 @@ RECORDED = {
     "syntheory-generation-paper": (
         "python benchmarks/syntheory_generation.py --paper /tmp/syntheory-paper-bench"
     ),
+    # the same build again, for the spread between two runs
+    "syntheory-generation-paper-again": (
+        "python benchmarks/syntheory_generation.py --paper /tmp/syntheory-paper-bench-again"
+    ),
 }
 
 
