@@ -23,8 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from synthsuite.datasets_src import engine
@@ -115,18 +113,6 @@ def synthesis_floor(repeats: int = 40) -> None:
     print(f"paper build ({PAPER_CLIPS:,} clips), silent renders alone on 2 workers: {floor / 60:.1f} min")
 
 
-class CpuStopwatch(Stopwatch):
-    """The engine's stopwatch on CPU time: what a stage costs, not how long it waited for a CPU."""
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        start = time.process_time()
-        try:
-            yield
-        finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.process_time() - start
-
-
 def paper_floor(every: int) -> None:
     """The paper build's CPU seconds in the stages that are C library calls on the pinned bytes,
     projected from one task in `every` of each config's shards, rendered here as a worker renders
@@ -144,7 +130,7 @@ def paper_floor(every: int) -> None:
     projected = {"synthesis": 0.0, "encode": 0.0, "midi": 0.0, "columns": 0.0, "driver": 0.0}
     clips = 0
     for config in generator.configs:
-        clock, batches, rows, config_clips = CpuStopwatch(), [], [], 0
+        clock, batches, rows, config_clips = Stopwatch(time.process_time), [], [], 0
         schema = engine._arrow_schema(generator, config)
         for shard in engine.plan_shards(generator, identity, config, limit=None):
             config_clips += len(shard.specs)
