@@ -117,9 +117,9 @@ class Renderer:
         single render of the track up to the latest window (see `_window_of`)."""
         clips: list[np.ndarray | None] = [None] * len(scores)
         tracks: list[tuple[Score, np.ndarray]] = []
-        for i in sorted(range(len(scores)), key=lambda i: -self._frames(scores[i], seconds)[1]):
-            score = scores[i]
-            start, end = self._frames(score, seconds)
+        frames = [self._frames(score, seconds) for score in scores]
+        for i in sorted(range(len(scores)), key=lambda i: -frames[i][1]):
+            score, (start, end) = scores[i], frames[i]
             track = next((audio for longer, audio in tracks if self._window_of(score, longer, end)), None)
             if track is None:
                 track = self._render_track(score, end)

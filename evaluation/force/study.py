@@ -188,7 +188,7 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
     if n == 0:
         return 0.0, 1.0
     interval = proportion_interval(successes, n)
-    return max(0.0, interval.low), min(1.0, interval.high)
+    return interval.low, interval.high
 
 
 def aggregate(study: Path, answer_files: Sequence[Path]) -> dict[str, Any]:

@@ -131,7 +131,7 @@ def proportion_interval(successes: int, n: int) -> Interval:
     p = successes / n
     centre = (p + Z_975**2 / (2 * n)) / (1 + Z_975**2 / n)
     half = Z_975 / (1 + Z_975**2 / n) * math.sqrt(p * (1 - p) / n + Z_975**2 / (4 * n * n))
-    return Interval(p, centre - half, centre + half, n)
+    return Interval(p, max(0.0, centre - half), min(1.0, centre + half), n)  # no rounding past 0 or 1
 
 
 def _ranks(values: Sequence[float]) -> list[float]:
